@@ -1,0 +1,37 @@
+# Thin entry points; CI calls the same ones (.ci/run -> make test).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: up test lint validate site bench install system-deps clean
+
+up: install  ## install everything and run the hub on its embedded defaults
+	$(BIN)/mlhub up
+
+test: install system-deps  ## install everything and run every test
+	$(BIN)/mlhub validate
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+system-deps:  ## what the tests need from Debian (Chromium); installs it when missing
+	bash ci/system-deps.sh
+
+lint: install
+	$(BIN)/ruff check mlhub bot tests
+
+validate: install
+	$(BIN)/mlhub validate
+
+site: install
+	$(BIN)/mlhub site build
+
+clean:
+	rm -rf site schemas .pytest_cache

@@ -1,0 +1,5 @@
+"""`python -m mlhub` runs the CLI."""
+
+from mlhub.cli import main
+
+main()

@@ -1,0 +1,279 @@
+"""Named content checks: each looks at the loaded Hub and yields every problem it finds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from mlhub import calendar
+from mlhub.content.hub import Hub
+from mlhub.content.models import Maturity, Meeting, Model, Stage
+from mlhub.content.problems import Problem
+
+CheckFn = Callable[[Hub, dt.datetime], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    doc: str
+    fn: CheckFn
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[CheckFn], CheckFn]:
+    """Register a check under a name; its docstring is what `mlhub validate --list` shows."""
+
+    def wrap(fn: CheckFn) -> CheckFn:
+        REGISTRY[name] = Check(name, (fn.__doc__ or "").strip(), fn)
+        return fn
+
+    return wrap
+
+
+def problem(obj: Model, field: str, message: str, name: str, severity="error") -> Problem:
+    path, loc = obj.at(field)
+    return Problem(path, loc, message, name, severity)
+
+
+def run(hub: Hub, now: dt.datetime, only: Iterable[str] | None = None) -> list[Problem]:
+    names = list(only) if only else list(REGISTRY)
+    out: list[Problem] = []
+    for name in names:
+        out.extend(REGISTRY[name].fn(hub, now))
+    return out
+
+
+# Which maturity may be enabled on which cluster stage: the catalog's lifecycle rules.
+ALLOWED_STAGES: dict[Maturity, tuple[Stage, ...]] = {
+    Maturity.experimental: (Stage.sandbox,),
+    Maturity.alpha: (Stage.sandbox, Stage.dev),
+    Maturity.beta: (Stage.sandbox, Stage.dev, Stage.staging),
+    Maturity.stable: (Stage.sandbox, Stage.dev, Stage.staging, Stage.production),
+    Maturity.deprecated: (Stage.sandbox, Stage.dev, Stage.staging, Stage.production),
+}
+
+
+def _dupes(items: Iterable[tuple[Model, str, object]], name: str, what: str) -> Iterator[Problem]:
+    seen: Counter = Counter()
+    for obj, field, key in items:
+        seen[key] += 1
+        if seen[key] == 2:
+            yield problem(obj, field, f"duplicate {what} {key!r}: each must be unique", name)
+
+
+@check("ids-unique")
+def ids_unique(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """People, SIGs, services, meetings and roadmap items have unique ids."""
+    yield from _dupes(((p, "id", p.id) for p in hub.people), "ids-unique", "person id")
+    yield from _dupes(((s, "id", s.id) for s in hub.sigs), "ids-unique", "SIG id")
+    yield from _dupes(((s, "id", s.id) for s in hub.services), "ids-unique", "service id")
+    yield from _dupes(((m, "id", m.id) for _, m in hub.meetings()), "ids-unique", "meeting id")
+    yield from _dupes(((s, "slack_id", s.slack_id) for s in hub.people), "ids-unique", "Slack id")
+    if hub.roadmap:
+        yield from _dupes(((i, "id", i.id) for i in hub.roadmap.items), "ids-unique", "item id")
+
+
+def _person_refs(hub: Hub) -> Iterator[tuple[Model, str, str]]:
+    for sig in hub.sigs:
+        for role in ("chairs", "tech_leads", "rfc_approvers", "members"):
+            for i, pid in enumerate(getattr(sig, role)):
+                yield sig, f"{role}[{i}]", pid
+    if hub.ceremonies:
+        for cer in (hub.ceremonies.ml_sync, hub.ceremonies.community_sessions):
+            for i, pid in enumerate(cer.hosts):
+                yield cer, f"hosts[{i}]", pid
+    if hub.roadmap:
+        for item in hub.roadmap.items:
+            yield item, "owner", item.owner
+    for rfc in hub.rfcs:
+        for i, pid in enumerate(rfc.authors):
+            yield rfc, f"authors[{i}]", pid
+    for demo in hub.demos:
+        for i, pid in enumerate(demo.presenters):
+            yield demo, f"presenters[{i}]", pid
+
+
+@check("people-exist")
+def people_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every person named (chairs, hosts, owners, authors, presenters) is in people.yaml."""
+    known = {p.id for p in hub.people}
+    for obj, field, pid in _person_refs(hub):
+        if pid not in known:
+            yield problem(obj, field, f"unknown person {pid!r}: add them to community/people.yaml",
+                          "people-exist")
+
+
+@check("sigs-exist")
+def sigs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every SIG named by a service, an RFC or a roadmap item is in sigs.yaml."""
+    known = {s.id for s in hub.sigs}
+    refs: list[tuple[Model, str, str]] = [(s, "owner_sig", s.owner_sig) for s in hub.services]
+    for rfc in hub.rfcs:
+        refs.append((rfc, "owning_sig", rfc.owning_sig))
+        refs.extend((rfc, f"participating_sigs[{i}]", s) for i, s in enumerate(rfc.participating_sigs))
+    if hub.roadmap:
+        refs.extend((i, "sig", i.sig) for i in hub.roadmap.items if i.sig)
+    for obj, field, sid in refs:
+        if sid not in known:
+            yield problem(obj, field, f"unknown SIG {sid!r}: known SIGs are {sorted(known)}",
+                          "sigs-exist")
+
+
+@check("services-exist")
+def services_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every service named by a roadmap item or a demo is in catalog/."""
+    known = {s.id for s in hub.services}
+    refs: list[tuple[Model, str, str]] = []
+    if hub.roadmap:
+        for item in hub.roadmap.items:
+            refs.extend((item, f"services[{i}]", s) for i, s in enumerate(item.services))
+    for demo in hub.demos:
+        refs.extend((demo, f"services[{i}]", s) for i, s in enumerate(demo.services))
+    for obj, field, sid in refs:
+        if sid not in known:
+            yield problem(obj, field, f"unknown service {sid!r}: add catalog/{sid}.yaml or fix the id",
+                          "services-exist")
+
+
+@check("tutorials-exist")
+def tutorials_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every tutorial a service links is a notebook in tutorials/."""
+    for svc in hub.services:
+        for i, tid in enumerate(svc.tutorials):
+            if tid not in hub.tutorials:
+                yield problem(svc, f"tutorials[{i}]", f"no notebook tutorials/{tid}.ipynb",
+                              "tutorials-exist")
+
+
+@check("rfcs-exist")
+def rfcs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every RFC a service cites is in rfcs/."""
+    known = {r.number for r in hub.rfcs}
+    for svc in hub.services:
+        for i, num in enumerate(svc.rfcs):
+            if num not in known:
+                yield problem(svc, f"rfcs[{i}]", f"no RFC {num:04d} in rfcs/", "rfcs-exist")
+
+
+@check("rfc-numbers")
+def rfc_numbers(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """RFC numbers are unique and match their file names (NNNN-slug.md)."""
+    seen: dict[int, str] = {}
+    for rfc in hub.rfcs:
+        if rfc.slug[:4] != f"{rfc.number:04d}":
+            yield problem(rfc, "number", f"number {rfc.number} does not match the file name "
+                          f"{rfc.slug}.md: rename the file or fix the number", "rfc-numbers")
+        if rfc.number in seen:
+            yield problem(rfc, "number", f"RFC number {rfc.number} is also used by {seen[rfc.number]}",
+                          "rfc-numbers")
+        else:
+            seen[rfc.number] = rfc.at()[0]
+
+
+@check("file-names")
+def file_names(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """A service's id matches catalog/ID.yaml; a demo's date matches demos/YYYY-MM-DD-slug.md."""
+    for svc in hub.services:
+        path = svc.at()[0]
+        if path != f"catalog/{svc.id}.yaml":
+            yield problem(svc, "id", f"id {svc.id!r} must match the file name {path}", "file-names")
+    for demo in hub.demos:
+        if demo.slug[:10] != demo.date.isoformat():
+            yield problem(demo, "date", f"date {demo.date} does not match the file name "
+                          f"{demo.slug}.md", "file-names")
+
+
+def _zone_refs(hub: Hub) -> Iterator[tuple[Model, str]]:
+    yield from ((p, p.tz) for p in hub.people)
+    yield from ((m, m.tz) for _, m in hub.meetings())
+
+
+@check("time-zones")
+def time_zones(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every tz is an IANA time zone name (Europe/Paris, not CET or 'Paris time')."""
+    for obj, tz in _zone_refs(hub):
+        if calendar.zone(tz) is None:
+            yield problem(obj, "tz", f"unknown time zone {tz!r}: use an IANA name such as "
+                          "Europe/Paris or America/New_York", "time-zones")
+
+
+def _rrule_problem(meeting: Meeting, now: dt.datetime) -> str | None:
+    try:
+        calendar.rule(meeting)
+    except ValueError as exc:
+        return f"RRULE does not parse: {exc}"
+    if calendar.next_occurrence(meeting, now) is None:
+        return "RRULE yields no occurrence in the coming year: it ended (UNTIL/COUNT) or never fires"
+    return None
+
+
+def _falls_on_occurrence(meeting: Meeting, day: dt.date) -> bool:
+    first = calendar.start(meeting)
+    lo = dt.datetime.combine(day, dt.time(), first.tzinfo)
+    return any(o.date() == day for o in calendar.rule(meeting).between(lo, lo + dt.timedelta(days=1)))
+
+
+@check("rrules")
+def rrules(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Every meeting's RRULE parses (RFC 5545) and yields a future occurrence."""
+    for _, meeting in hub.meetings():
+        if calendar.zone(meeting.tz) is None:
+            continue  # reported by time-zones
+        if msg := _rrule_problem(meeting, now):
+            yield problem(meeting, "rrule", msg, "rrules")
+            continue
+        for i, day in enumerate(meeting.exdates):
+            if not _falls_on_occurrence(meeting, day):
+                yield problem(meeting, f"exdates[{i}]", f"{day} is not a day this meeting occurs, "
+                              "so skipping it has no effect", "rrules")
+
+
+@check("lifecycle")
+def lifecycle(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """A service is only enabled on cluster stages its maturity allows."""
+    for svc in hub.services:
+        allowed = ALLOWED_STAGES[svc.maturity]
+        for i, stage in enumerate(svc.stages):
+            if stage not in allowed:
+                yield problem(svc, f"stages[{i}]", f"{svc.maturity.value} services may only be "
+                              f"enabled on {', '.join(s.value for s in allowed)}, not {stage.value}",
+                              "lifecycle")
+
+
+@check("ceremonies")
+def ceremonies(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """The ML Sync is biweekly and 15-30 minutes; community-session demo slots fit the session."""
+    if not hub.ceremonies:
+        return
+    sync = hub.ceremonies.ml_sync.meeting
+    minutes = sync.duration.total_seconds() / 60
+    if not 15 <= minutes <= 30:
+        yield problem(sync, "duration", f"the ML Sync lasts 15 to 30 minutes, not {minutes:g}",
+                      "ceremonies")
+    parts = dict(p.partition("=")[::2] for p in sync.rrule.upper().split(";"))
+    if parts.get("FREQ") != "WEEKLY" or parts.get("INTERVAL") != "2":
+        yield problem(sync, "rrule", "the ML Sync is biweekly: FREQ=WEEKLY;INTERVAL=2;BYDAY=..",
+                      "ceremonies")
+    cs = hub.ceremonies.community_sessions
+    needed = cs.demo_slots * (cs.demo_minutes + cs.qa_minutes)
+    have = cs.meeting.duration.total_seconds() / 60
+    if needed > have:
+        yield problem(cs, "demo_slots", f"{cs.demo_slots} slots of {cs.demo_minutes}+{cs.qa_minutes} "
+                      f"minutes need {needed} minutes; the session lasts {have:g}", "ceremonies")
+
+
+@check("dates")
+def dates(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Dates that record the past (service since, RFC created, demo date) are not in the future."""
+    today = now.date()
+    for svc in hub.services:
+        if svc.since > today:
+            yield problem(svc, "since", f"{svc.since} is in the future", "dates")
+    for rfc in hub.rfcs:
+        if rfc.created > today:
+            yield problem(rfc, "created", f"{rfc.created} is in the future", "dates")

@@ -1,0 +1,63 @@
+"""The Hub: every piece of validated content, with the lookups the consumers need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlhub.content.models import (
+    CeremoniesFile,
+    Demo,
+    Meeting,
+    Person,
+    Rfc,
+    Roadmap,
+    Service,
+    Sig,
+)
+
+
+@dataclass
+class Hub:
+    root: Path
+    people: list[Person] = field(default_factory=list)
+    sigs: list[Sig] = field(default_factory=list)
+    ceremonies: CeremoniesFile | None = None
+    roadmap: Roadmap | None = None
+    services: list[Service] = field(default_factory=list)
+    rfcs: list[Rfc] = field(default_factory=list)
+    demos: list[Demo] = field(default_factory=list)
+    tutorials: list[str] = field(default_factory=list)
+
+    # Lookups. On content with duplicate ids (which validation reports) the first one wins.
+    def person(self, pid: str) -> Person | None:
+        return next((p for p in self.people if p.id == pid), None)
+
+    def sig(self, sid: str) -> Sig | None:
+        return next((s for s in self.sigs if s.id == sid), None)
+
+    def service(self, sid: str) -> Service | None:
+        return next((s for s in self.services if s.id == sid), None)
+
+    def rfc(self, number: int) -> Rfc | None:
+        return next((r for r in self.rfcs if r.number == number), None)
+
+    def services_of(self, sig_id: str) -> list[Service]:
+        """Services a SIG owns; the catalog's owner_sig is the one place this is written."""
+        return [s for s in self.services if s.owner_sig == sig_id]
+
+    def rfcs_of(self, sig_id: str) -> list[Rfc]:
+        return [r for r in self.rfcs if sig_id == r.owning_sig or sig_id in r.participating_sigs]
+
+    def demos_of(self, service_id: str) -> list[Demo]:
+        return [d for d in self.demos if service_id in d.services]
+
+    def meetings(self) -> list[tuple[str, Meeting]]:
+        """Every recurring meeting with the calendar it belongs to (a SIG id or a ceremony)."""
+        out: list[tuple[str, Meeting]] = []
+        if self.ceremonies:
+            out.append(("ml-sync", self.ceremonies.ml_sync.meeting))
+            out.append(("community-sessions", self.ceremonies.community_sessions.meeting))
+        for sig in self.sigs:
+            out.extend((sig.id, m) for m in sig.meetings)
+        return out

@@ -1,0 +1,151 @@
+"""The one loader: reads community/, catalog/, rfcs/, demos/ and tutorials/ into a Hub."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from mlhub.content.files import FileError, read_text, read_yaml, split_front_matter
+from mlhub.content.hub import Hub
+from mlhub.content.models import (
+    CeremoniesFile,
+    Demo,
+    Model,
+    PeopleFile,
+    Rfc,
+    Roadmap,
+    Service,
+    SigsFile,
+)
+from mlhub.content.problems import Problem, loc_to_field
+
+M = TypeVar("M", bound=Model)
+
+RFC_FILE = re.compile(r"^(\d{4})-([a-z0-9][a-z0-9-]*)\.md$")
+DEMO_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
+TUTORIAL_FILE = re.compile(r"^(\d{2}-[a-z0-9-]+)\.ipynb$")
+RFC_NON_RECORDS = {"README.md", "0000-template.md"}
+
+
+def _pydantic_problems(path: str, exc: ValidationError, prefix: tuple = ()) -> list[Problem]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check its spelling against the content reference)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif "ctx" in err and "expected" in err["ctx"]:
+            msg = f"{msg} (got {err['input']!r})"
+        out.append(Problem(path, loc_to_field(loc), msg))
+    return out
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _validate(model: type[M], data: Any, path: str, problems: list[Problem]) -> M | None:
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(path, exc))
+        return None
+    return obj
+
+
+def _stamp(obj: Model, path: str, loc: str) -> None:
+    """Record where an object came from, recursively, so later checks can name file and field."""
+    obj._path = path
+    obj._loc = loc
+    for name in type(obj).model_fields:
+        value = getattr(obj, name)
+        sub = f"{loc}.{name}" if loc else name
+        if isinstance(value, Model):
+            _stamp(value, path, sub)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Model):
+                    _stamp(item, path, f"{sub}[{i}]")
+
+
+def _yaml_file(root: Path, rel: str, model: type[M], problems: list[Problem]) -> M | None:
+    path = root / rel
+    if not path.is_file():
+        problems.append(Problem(rel, "", "file is missing", "files"))
+        return None
+    try:
+        data = read_yaml(path)
+    except FileError as exc:
+        problems.append(Problem(rel, "", str(exc), "files"))
+        return None
+    obj = _validate(model, data, rel, problems)
+    if obj is not None:
+        _stamp(obj, rel, "")
+    return obj
+
+
+def _markdown_records(
+    root: Path, folder: str, pattern: re.Pattern, model: type[M], problems: list[Problem],
+    skip: set[str] = frozenset(),
+) -> list[tuple[M, re.Match]]:
+    out = []
+    for path in sorted((root / folder).glob("*.md")):
+        if path.name in skip:
+            continue
+        rel = _rel(root, path)
+        match = pattern.match(path.name)
+        if not match:
+            problems.append(Problem(rel, "", f"file name must match {pattern.pattern}", "files"))
+            continue
+        try:
+            data, body = split_front_matter(read_text(path))
+        except FileError as exc:
+            problems.append(Problem(rel, "", str(exc), "files"))
+            continue
+        obj = _validate(model, data, rel, problems)
+        if obj is not None:
+            _stamp(obj, rel, "")
+            obj._slug = path.stem
+            obj._body = body
+            out.append((obj, match))
+    return out
+
+
+def read(root: Path) -> tuple[Hub, list[Problem]]:
+    """Parse and type-check every content file; return what loaded and every problem found."""
+    root = Path(root).resolve()
+    problems: list[Problem] = []
+    hub = Hub(root=root)
+
+    if people := _yaml_file(root, "community/people.yaml", PeopleFile, problems):
+        hub.people = list(people.people)
+    if sigs := _yaml_file(root, "community/sigs.yaml", SigsFile, problems):
+        hub.sigs = list(sigs.sigs)
+    hub.ceremonies = _yaml_file(root, "community/ceremonies.yaml", CeremoniesFile, problems)
+    hub.roadmap = _yaml_file(root, "community/roadmap.yaml", Roadmap, problems)
+
+    for path in sorted((root / "catalog").glob("*.yaml")):
+        if service := _yaml_file(root, _rel(root, path), Service, problems):
+            hub.services.append(service)
+
+    for rfc, match in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS):
+        hub.rfcs.append(rfc)
+    hub.rfcs.sort(key=lambda r: r.number)
+
+    for demo, match in _markdown_records(root, "demos", DEMO_FILE, Demo, problems):
+        hub.demos.append(demo)
+    hub.demos.sort(key=lambda d: (d.date, d.slug))
+
+    for path in sorted((root / "tutorials").glob("*.ipynb")):
+        if m := TUTORIAL_FILE.match(path.name):
+            hub.tutorials.append(m.group(1))
+        else:
+            problems.append(
+                Problem(_rel(root, path), "", f"file name must match {TUTORIAL_FILE.pattern}", "files")
+            )
+    return hub, problems

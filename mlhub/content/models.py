@@ -1,0 +1,247 @@
+"""Typed models of the content folders; strict: unknown keys, bad enums and bad dates fail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr, StringConstraints
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+GitHubLogin = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
+SlackUserId = Annotated[str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,}$")]
+SlackChannel = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
+TutorialId = Annotated[str, StringConstraints(pattern=r"^\d{2}-[a-z0-9-]+$")]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class Model(BaseModel):
+    """Base of every content model: unknown keys are errors; objects remember their source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    _path: str = PrivateAttr(default="")
+    _loc: str = PrivateAttr(default="")
+
+    def at(self, field: str = "") -> tuple[str, str]:
+        """(file, field path) of this object or of one of its fields, for error messages."""
+        loc = ".".join(p for p in (self._loc, field) if p)
+        return self._path, loc
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+class Person(Model):
+    id: GitHubLogin = Field(description="GitHub login; the id every other file uses.")
+    name: Text
+    slack_id: SlackUserId = Field(description="Slack user id (U... or W...), not a display name.")
+    tz: str = Field(description="IANA time zone, e.g. Europe/Paris.")
+    team: Text | None = None
+
+
+class PeopleFile(Model):
+    people: list[Person]
+
+
+# --- meetings and SIGs ------------------------------------------------------------------
+
+
+class Meeting(Model):
+    """A recurring meeting: local wall-clock start in an IANA zone plus an RFC 5545 RRULE."""
+
+    id: Id
+    title: Text
+    tz: str
+    dtstart: dt.datetime = Field(description="Local wall-clock time of the first occurrence.")
+    duration: dt.timedelta = Field(description="ISO 8601 duration, e.g. PT45M.")
+    rrule: Text = Field(description="RFC 5545 recurrence rule, e.g. FREQ=WEEKLY;INTERVAL=2;BYDAY=TU.")
+    exdates: list[dt.date] = Field(default_factory=list, description="Local dates skipped.")
+    url: HttpUrl | None = None
+
+
+class SigStatus(StrEnum):
+    proposed = "proposed"
+    active = "active"
+    dormant = "dormant"
+    retired = "retired"
+
+
+class Sig(Model):
+    id: Id
+    name: Text
+    mission: Text
+    status: SigStatus
+    chairs: list[GitHubLogin] = Field(min_length=1)
+    tech_leads: list[GitHubLogin] = Field(default_factory=list)
+    rfc_approvers: list[GitHubLogin] = Field(default_factory=list)
+    members: list[GitHubLogin] = Field(default_factory=list)
+    slack_channel: SlackChannel
+    meetings: list[Meeting] = Field(default_factory=list)
+
+
+class SigsFile(Model):
+    sigs: list[Sig]
+
+
+# --- ceremonies ---------------------------------------------------------------------------
+
+
+class Ceremony(Model):
+    name: Text
+    purpose: Text
+    slack_channel: SlackChannel
+    hosts: list[GitHubLogin] = Field(min_length=1)
+    meeting: Meeting
+
+
+class MLSync(Ceremony):
+    """The biweekly ML Sync: 15 to 30 minutes, roadmap progress and team updates."""
+
+
+class CommunitySessions(Ceremony):
+    """The ML Community Sessions: demo slots of at most 10 minutes plus 5 of questions."""
+
+    demo_slots: int = Field(ge=1, le=8)
+    demo_minutes: int = Field(ge=1, le=10)
+    qa_minutes: int = Field(ge=0, le=5)
+    recordings_url: HttpUrl | None = None
+
+
+class CeremoniesFile(Model):
+    ml_sync: MLSync
+    community_sessions: CommunitySessions
+
+
+# --- roadmap ------------------------------------------------------------------------------
+
+
+class RoadmapStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in-progress"
+    done = "done"
+    at_risk = "at-risk"
+    dropped = "dropped"
+
+
+class RoadmapItem(Model):
+    id: Id
+    title: Text
+    owner: GitHubLogin
+    status: RoadmapStatus
+    sig: Id | None = None
+    services: list[Id] = Field(default_factory=list)
+    notes: str = ""
+
+
+class Roadmap(Model):
+    quarter: Annotated[str, StringConstraints(pattern=r"^\d{4}-Q[1-4]$")]
+    scope: Text
+    items: list[RoadmapItem]
+
+
+# --- catalog ------------------------------------------------------------------------------
+
+
+class Maturity(StrEnum):
+    experimental = "experimental"
+    alpha = "alpha"
+    beta = "beta"
+    stable = "stable"
+    deprecated = "deprecated"
+
+
+class Stage(StrEnum):
+    """Cluster lifecycle stages a service may be enabled on, least to most critical."""
+
+    sandbox = "sandbox"
+    dev = "dev"
+    staging = "staging"
+    production = "production"
+
+
+class Link(Model):
+    title: Text
+    url: HttpUrl
+
+
+class Service(Model):
+    id: Id
+    name: Text
+    summary: Text = Field(description="What the service is for, in one or two sentences.")
+    owner_sig: Id
+    maturity: Maturity
+    since: dt.date = Field(description="Date the service reached its current maturity.")
+    stages: list[Stage] = Field(min_length=1)
+    docs: list[Link] = Field(default_factory=list)
+    tutorials: list[TutorialId] = Field(default_factory=list)
+    rfcs: list[int] = Field(default_factory=list)
+
+
+# --- RFCs and demos (front matter of Markdown files) ----------------------------------------
+
+
+class RfcStatus(StrEnum):
+    draft = "draft"
+    review = "review"
+    fcp = "fcp"
+    accepted = "accepted"
+    rejected = "rejected"
+    postponed = "postponed"
+    implemented = "implemented"
+    superseded = "superseded"
+    deprecated = "deprecated"
+    withdrawn = "withdrawn"
+
+
+class Rfc(Model):
+    number: int = Field(ge=1, le=9999)
+    title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    status: RfcStatus
+    owning_sig: Id
+    participating_sigs: list[Id] = Field(default_factory=list)
+    authors: list[GitHubLogin] = Field(min_length=1)
+    created: dt.date
+    _slug: str = PrivateAttr(default="")
+    _body: str = PrivateAttr(default="")
+
+    @property
+    def slug(self) -> str:
+        return self._slug
+
+    @property
+    def body(self) -> str:
+        return self._body
+
+
+class Demo(Model):
+    title: Text
+    date: dt.date
+    presenters: list[GitHubLogin] = Field(min_length=1)
+    team: Text
+    tools: list[Text] = Field(min_length=1, description="Tools or platforms shown.")
+    recording: HttpUrl | None = None
+    links: list[Link] = Field(default_factory=list, description="Notebooks or repositories.")
+    services: list[Id] = Field(default_factory=list)
+    _slug: str = PrivateAttr(default="")
+    _body: str = PrivateAttr(default="")
+
+    @property
+    def slug(self) -> str:
+        return self._slug
+
+    @property
+    def body(self) -> str:
+        return self._body
+
+
+# Every content file kind, for JSON Schema export and the reference docs.
+SCHEMAS: dict[str, type[Model]] = {
+    "people": PeopleFile,
+    "sigs": SigsFile,
+    "ceremonies": CeremoniesFile,
+    "roadmap": Roadmap,
+    "service": Service,
+    "rfc": Rfc,
+    "demo": Demo,
+}

@@ -1,0 +1,25 @@
+"""Site rendering: render(hub) -> {path: text}, pure, so pages can be built and tested without mkdocs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mlhub import calendar, schema
+from mlhub.content.hub import Hub
+from mlhub.site import api, catalog, ceremonies, demos, paths, rfcs, sigs
+
+
+def render(hub: Hub, now: dt.datetime) -> dict[str, str]:
+    """Every generated file of the site, keyed by its path relative to docs/."""
+    out: dict[str, str] = {}
+    out |= catalog.render(hub)
+    out |= sigs.render(hub, now)
+    out |= ceremonies.render(hub, now)
+    out |= demos.render(hub)
+    out |= rfcs.render(hub)
+    out[paths.HUB_JSON] = api.hub_json(hub)
+    for name, text in schema.schemas().items():
+        out[f"api/schemas/{name}"] = text
+    for name, text in calendar.feeds(hub).items():
+        out[paths.calendar(name.removesuffix(".ics"))] = text
+    return out
