@@ -101,7 +101,7 @@ def _person_refs(hub: Hub) -> Iterator[tuple[Model, str, str]]:
 @check("people-exist")
 def people_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Every person named (chairs, hosts, owners, authors, presenters) is in people.yaml."""
-    known = {p.id for p in hub.people}
+    known = {p.id for p in hub.people} | hub.unloaded["person"]
     for obj, field, pid in _person_refs(hub):
         if pid not in known:
             yield problem(obj, field, f"unknown person {pid!r}: add them to community/people.yaml",
@@ -111,7 +111,7 @@ def people_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
 @check("sigs-exist")
 def sigs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Every SIG named by a service, an RFC or a roadmap item is in sigs.yaml."""
-    known = {s.id for s in hub.sigs}
+    known = {s.id for s in hub.sigs} | hub.unloaded["sig"]
     refs: list[tuple[Model, str, str]] = [(s, "owner_sig", s.owner_sig) for s in hub.services]
     for rfc in hub.rfcs:
         refs.append((rfc, "owning_sig", rfc.owning_sig))
@@ -120,14 +120,15 @@ def sigs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
         refs.extend((i, "sig", i.sig) for i in hub.roadmap.items if i.sig)
     for obj, field, sid in refs:
         if sid not in known:
-            yield problem(obj, field, f"unknown SIG {sid!r}: known SIGs are {sorted(known)}",
+            yield problem(obj, field, f"unknown SIG {sid!r}: known SIGs are "
+                          f"{', '.join(sorted(s.id for s in hub.sigs))}",
                           "sigs-exist")
 
 
 @check("services-exist")
 def services_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Every service named by a roadmap item or a demo is in catalog/."""
-    known = {s.id for s in hub.services}
+    known = {s.id for s in hub.services} | hub.unloaded["service"]
     refs: list[tuple[Model, str, str]] = []
     if hub.roadmap:
         for item in hub.roadmap.items:
@@ -153,7 +154,7 @@ def tutorials_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
 @check("rfcs-exist")
 def rfcs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Every RFC a service cites is in rfcs/."""
-    known = {r.number for r in hub.rfcs}
+    known = {r.number for r in hub.rfcs} | {int(n) for n in hub.unloaded["rfc"]}
     for svc in hub.services:
         for i, num in enumerate(svc.rfcs):
             if num not in known:

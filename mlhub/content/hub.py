@@ -28,6 +28,11 @@ class Hub:
     rfcs: list[Rfc] = field(default_factory=list)
     demos: list[Demo] = field(default_factory=list)
     tutorials: list[str] = field(default_factory=list)
+    # Ids of entries that exist but failed their schema: references to them are not reported
+    # again as unknown, so one typo gives one error, not a cascade.
+    unloaded: dict[str, set[str]] = field(
+        default_factory=lambda: {"person": set(), "sig": set(), "service": set(), "rfc": set()}
+    )
 
     # Lookups. On content with duplicate ids (which validation reports) the first one wins.
     def person(self, pid: str) -> Person | None:

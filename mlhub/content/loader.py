@@ -14,11 +14,11 @@ from mlhub.content.models import (
     CeremoniesFile,
     Demo,
     Model,
-    PeopleFile,
+    Person,
     Rfc,
     Roadmap,
     Service,
-    SigsFile,
+    Sig,
 )
 from mlhub.content.problems import Problem, loc_to_field
 
@@ -73,15 +73,21 @@ def _stamp(obj: Model, path: str, loc: str) -> None:
                     _stamp(item, path, f"{sub}[{i}]")
 
 
-def _yaml_file(root: Path, rel: str, model: type[M], problems: list[Problem]) -> M | None:
+def _read_yaml_file(root: Path, rel: str, problems: list[Problem]) -> Any:
     path = root / rel
     if not path.is_file():
         problems.append(Problem(rel, "", "file is missing", "files"))
         return None
     try:
-        data = read_yaml(path)
+        return read_yaml(path)
     except FileError as exc:
         problems.append(Problem(rel, "", str(exc), "files"))
+        return None
+
+
+def _yaml_file(root: Path, rel: str, model: type[M], problems: list[Problem]) -> M | None:
+    data = _read_yaml_file(root, rel, problems)
+    if data is None:
         return None
     obj = _validate(model, data, rel, problems)
     if obj is not None:
@@ -89,9 +95,37 @@ def _yaml_file(root: Path, rel: str, model: type[M], problems: list[Problem]) ->
     return obj
 
 
+def _yaml_list(
+    root: Path, rel: str, key: str, model: type[M], problems: list[Problem], unloaded: set[str]
+) -> list[M]:
+    """A file holding `key: [items]`: each item is validated alone, so one bad entry does not
+    hide the others (and cause a cascade of 'unknown id' errors elsewhere)."""
+    data = _read_yaml_file(root, rel, problems)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        problems.append(Problem(rel, key, f"the file must be a mapping with a list under {key!r}"))
+        return []
+    for extra in sorted(set(data) - {key}, key=str):
+        problems.append(Problem(rel, str(extra), "unknown key (check its spelling against the "
+                                "content reference)"))
+    out = []
+    for i, item in enumerate(data[key]):
+        try:
+            obj = model.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(rel, exc, (key, i)))
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                unloaded.add(item["id"])
+            continue
+        _stamp(obj, rel, f"{key}[{i}]")
+        out.append(obj)
+    return out
+
+
 def _markdown_records(
     root: Path, folder: str, pattern: re.Pattern, model: type[M], problems: list[Problem],
-    skip: set[str] = frozenset(),
+    skip: set[str] = frozenset(), unloaded: set[str] | None = None,
 ) -> list[tuple[M, re.Match]]:
     out = []
     for path in sorted((root / folder).glob("*.md")):
@@ -102,6 +136,8 @@ def _markdown_records(
         if not match:
             problems.append(Problem(rel, "", f"file name must match {pattern.pattern}", "files"))
             continue
+        if unloaded is not None:
+            unloaded.add(match.group(1))  # removed again below if the file loads
         try:
             data, body = split_front_matter(read_text(path))
         except FileError as exc:
@@ -113,6 +149,8 @@ def _markdown_records(
             obj._slug = path.stem
             obj._body = body
             out.append((obj, match))
+            if unloaded is not None:
+                unloaded.discard(match.group(1))
     return out
 
 
@@ -122,18 +160,20 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
     problems: list[Problem] = []
     hub = Hub(root=root)
 
-    if people := _yaml_file(root, "community/people.yaml", PeopleFile, problems):
-        hub.people = list(people.people)
-    if sigs := _yaml_file(root, "community/sigs.yaml", SigsFile, problems):
-        hub.sigs = list(sigs.sigs)
+    hub.people = _yaml_list(root, "community/people.yaml", "people", Person, problems,
+                            hub.unloaded["person"])
+    hub.sigs = _yaml_list(root, "community/sigs.yaml", "sigs", Sig, problems, hub.unloaded["sig"])
     hub.ceremonies = _yaml_file(root, "community/ceremonies.yaml", CeremoniesFile, problems)
     hub.roadmap = _yaml_file(root, "community/roadmap.yaml", Roadmap, problems)
 
     for path in sorted((root / "catalog").glob("*.yaml")):
         if service := _yaml_file(root, _rel(root, path), Service, problems):
             hub.services.append(service)
+        else:
+            hub.unloaded["service"].add(path.stem)
 
-    for rfc, match in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS):
+    for rfc, match in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS,
+                                       hub.unloaded["rfc"]):
         hub.rfcs.append(rfc)
     hub.rfcs.sort(key=lambda r: r.number)
 

@@ -1,0 +1,62 @@
+"""Shared fixtures: a writable copy of the repository's content and a fixed clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT = ["community", "catalog", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
+NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+
+
+class Copy:
+    """A copy of the repository's content in a temporary folder, with small editing helpers."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read_yaml(self, rel: str):
+        return yaml.safe_load(self.path(rel).read_text(encoding="utf-8"))
+
+    def write_yaml(self, rel: str, data) -> None:
+        self.path(rel).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                                  encoding="utf-8")
+
+    def edit_yaml(self, rel: str, fn) -> None:
+        data = self.read_yaml(rel)
+        fn(data)
+        self.write_yaml(rel, data)
+
+    def edit_text(self, rel: str, old: str, new: str) -> None:
+        text = self.path(rel).read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        self.path(rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def copy_repo(dest: Path) -> Copy:
+    for name in CONTENT:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    (dest / "tutorials").mkdir(exist_ok=True)
+    return Copy(dest)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Copy:
+    return copy_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
