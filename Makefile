@@ -10,6 +10,7 @@ up: install  ## install everything and run the hub on its embedded defaults
 	$(BIN)/mlhub up
 
 test: install system-deps  ## install everything and run every test
+	$(BIN)/ruff check mlhub bot tests
 	$(BIN)/mlhub validate
 	$(BIN)/python -m pytest
 

@@ -52,9 +52,10 @@ def all_models() -> set[type]:
             continue
         seen.add(m)
         for f in m.model_fields.values():
-            for t in re.findall(r"[A-Za-z]+", str(f.annotation)):
-                if isinstance(getattr(models, t, None), type) and issubclass(getattr(models, t), models.Model):
-                    todo.append(getattr(models, t))
+            for name in re.findall(r"[A-Za-z]+", str(f.annotation)):
+                t = getattr(models, name, None)
+                if isinstance(t, type) and issubclass(t, models.Model):
+                    todo.append(t)
     return seen
 
 

@@ -126,7 +126,7 @@ def _yaml_list(
 def _markdown_records(
     root: Path, folder: str, pattern: re.Pattern, model: type[M], problems: list[Problem],
     skip: set[str] = frozenset(), unloaded: set[str] | None = None,
-) -> list[tuple[M, re.Match]]:
+) -> list[M]:
     out = []
     for path in sorted((root / folder).glob("*.md")):
         if path.name in skip:
@@ -148,7 +148,7 @@ def _markdown_records(
             _stamp(obj, rel, "")
             obj._slug = path.stem
             obj._body = body
-            out.append((obj, match))
+            out.append(obj)
             if unloaded is not None:
                 unloaded.discard(match.group(1))
     return out
@@ -172,12 +172,12 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
         else:
             hub.unloaded["service"].add(path.stem)
 
-    for rfc, match in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS,
+    for rfc in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS,
                                        hub.unloaded["rfc"]):
         hub.rfcs.append(rfc)
     hub.rfcs.sort(key=lambda r: r.number)
 
-    for demo, match in _markdown_records(root, "demos", DEMO_FILE, Demo, problems):
+    for demo in _markdown_records(root, "demos", DEMO_FILE, Demo, problems):
         hub.demos.append(demo)
     hub.demos.sort(key=lambda d: (d.date, d.slug))
 

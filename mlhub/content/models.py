@@ -194,14 +194,9 @@ class RfcStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
-class Rfc(Model):
-    number: int = Field(ge=1, le=9999)
-    title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    status: RfcStatus
-    owning_sig: Id
-    participating_sigs: list[Id] = Field(default_factory=list)
-    authors: list[GitHubLogin] = Field(min_length=1)
-    created: dt.date
+class Record(Model):
+    """A Markdown file whose YAML front matter is the model; the body and file stem are kept."""
+
     _slug: str = PrivateAttr(default="")
     _body: str = PrivateAttr(default="")
 
@@ -214,7 +209,17 @@ class Rfc(Model):
         return self._body
 
 
-class Demo(Model):
+class Rfc(Record):
+    number: int = Field(ge=1, le=9999)
+    title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    status: RfcStatus
+    owning_sig: Id
+    participating_sigs: list[Id] = Field(default_factory=list)
+    authors: list[GitHubLogin] = Field(min_length=1)
+    created: dt.date
+
+
+class Demo(Record):
     title: Text
     date: dt.date
     presenters: list[GitHubLogin] = Field(min_length=1)
@@ -223,16 +228,6 @@ class Demo(Model):
     recording: HttpUrl | None = None
     links: list[Link] = Field(default_factory=list, description="Notebooks or repositories.")
     services: list[Id] = Field(default_factory=list)
-    _slug: str = PrivateAttr(default="")
-    _body: str = PrivateAttr(default="")
-
-    @property
-    def slug(self) -> str:
-        return self._slug
-
-    @property
-    def body(self) -> str:
-        return self._body
 
 
 # Every content file kind, for JSON Schema export and the reference docs.
