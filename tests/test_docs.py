@@ -20,7 +20,8 @@ SECTIONS = {
     models.Sig: "sig", models.Meeting: "meeting", models.CeremoniesFile: "ceremoniesfile",
     models.MLSync: "mlsync", models.CommunitySessions: "communitysessions",
     models.Roadmap: "roadmap", models.RoadmapItem: "roadmapitem", models.Service: "service",
-    models.Link: "link", models.Rfc: "rfc", models.Demo: "demo",
+    models.Link: "link", models.Rfc: "rfc", models.Demo: "demo", models.Discussion: "discussion",
+    models.Decision: "decision", models.Concern: "concern", models.Affects: "affects",
 }
 
 

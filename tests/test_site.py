@@ -160,3 +160,23 @@ def test_nav_expands_generated_sections():
         {"Catalog": ["catalog/index.md", {"Katib": "catalog/katib.md"}]},
         {"Community": [{"SIGs": "community/sigs/index.md"}]},
     ]
+
+
+def test_decision_log_and_rfc_pages(pages):
+    index = pages["rfcs/index.md"]
+    assert "## By status" in index and "## By SIG" in index
+    for slug in ("0001-adopt-mlflow-for-tracking-and-registry", "0002-integrate-services-by-maturity"):
+        page = pages[f"rfcs/{slug}.md"]
+        assert "## Decision record" in page and 'mlhub-rfc-accepted">accepted' in page
+    rfc1 = pages["rfcs/0001-adopt-mlflow-for-tracking-and-registry.md"]
+    assert "`mlflow`" in rfc1 and "Review by | 2027-03-31" in rfc1
+    assert "Concern `artifact-retention`" in rfc1
+
+
+def test_mlflow_service_pages_link_rfc_0001(pages):
+    for sid in ("mlflow-tracking", "mlflow-registry"):
+        page = pages[f"catalog/{sid}.md"]
+        assert "[RFC 0001: Adopt MLflow for experiment tracking and the model registry]" \
+               "(../rfcs/0001-adopt-mlflow-for-tracking-and-registry.md)" in page
+        assert "**in force**" in page
+    assert "RFC 0002" in pages["catalog/katib.md"]

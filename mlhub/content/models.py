@@ -160,6 +160,16 @@ class Stage(StrEnum):
     production = "production"
 
 
+# Which maturity may be enabled on which cluster stage: the catalog's lifecycle rules.
+ALLOWED_STAGES: dict[Maturity, tuple[Stage, ...]] = {
+    Maturity.experimental: (Stage.sandbox,),
+    Maturity.alpha: (Stage.sandbox, Stage.dev),
+    Maturity.beta: (Stage.sandbox, Stage.dev, Stage.staging),
+    Maturity.stable: (Stage.sandbox, Stage.dev, Stage.staging, Stage.production),
+    Maturity.deprecated: (Stage.sandbox, Stage.dev, Stage.staging, Stage.production),
+}
+
+
 class Link(Model):
     title: Text
     url: HttpUrl
@@ -175,7 +185,6 @@ class Service(Model):
     stages: list[Stage] = Field(min_length=1)
     docs: list[Link] = Field(default_factory=list)
     tutorials: list[TutorialId] = Field(default_factory=list)
-    rfcs: list[int] = Field(default_factory=list)
 
 
 # --- RFCs and demos (front matter of Markdown files) ----------------------------------------
@@ -209,14 +218,70 @@ class Record(Model):
         return self._body
 
 
+class RfcType(StrEnum):
+    decision = "decision"
+    standard = "standard"
+    process = "process"
+    informational = "informational"
+
+
+class Disposition(StrEnum):
+    accept = "accept"
+    reject = "reject"
+    postpone = "postpone"
+
+
+class Concern(Model):
+    """A named concern raised during review or FCP; a blocking one stops the FCP clock."""
+
+    name: Id
+    by: GitHubLogin
+    raised: dt.date
+    resolved: dt.date | None = None
+    blocking: bool = True
+
+
+class Decision(Model):
+    disposition: Disposition
+    chosen_option: Id | None = None
+    fcp_start: dt.datetime | None = None
+    fcp_end: dt.datetime | None = None
+    signoffs: list[GitHubLogin] = Field(default_factory=list)
+    concerns: list[Concern] = Field(default_factory=list)
+    decided: dt.date | None = None
+    summary: Text | None = None
+
+
+class Discussion(Model):
+    pull_request: HttpUrl | None = None
+    slack_thread: HttpUrl | None = None
+    meetings: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+/\d{4}-\d{2}-\d{2}$")]] = Field(
+        default_factory=list, description="Meetings where it was discussed, as CALENDAR/YYYY-MM-DD.")
+
+
+class Affects(Model):
+    service: Id
+    maturity: Maturity = Field(description="The maturity the decision targets for the service.")
+
+
 class Rfc(Record):
     number: int = Field(ge=1, le=9999)
     title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     status: RfcStatus
+    type: RfcType
     owning_sig: Id
     participating_sigs: list[Id] = Field(default_factory=list)
     authors: list[GitHubLogin] = Field(min_length=1)
+    shepherd: GitHubLogin | None = None
     created: dt.date
+    updated: dt.date | None = None
+    options: list[Id] = Field(default_factory=list)
+    discussion: Discussion = Field(default_factory=Discussion)
+    decision: Decision | None = None
+    affects: list[Affects] = Field(default_factory=list)
+    review_by: dt.date | None = None
+    supersedes: list[int] = Field(default_factory=list)
+    superseded_by: list[int] = Field(default_factory=list)
 
 
 class Demo(Record):

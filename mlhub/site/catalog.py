@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlhub.checks import ALLOWED_STAGES
 from mlhub.content.hub import Hub
-from mlhub.content.models import Maturity, Service
+from mlhub.content.models import ALLOWED_STAGES, Maturity, Service
+from mlhub.rfc import governance
 from mlhub.site import md, paths
 
 MATURITY_MEANING: dict[Maturity, str] = {
@@ -55,11 +55,12 @@ def service_page(hub: Hub, svc: Service) -> str:
     ])
     docs = "\n".join(f"- [{d.title}]({d.url})" for d in svc.docs) or "None yet."
     tutorials = "\n".join(f"- `{t}`" for t in svc.tutorials) or "None yet."
-    rfcs = []
-    for num in svc.rfcs:
-        if rfc := hub.rfc(num):
-            rfcs.append(f"- [RFC {rfc.number:04d}: {rfc.title}]({md.rel(here, paths.rfc(rfc.slug))}) "
-                        f"{md.badge('rfc', rfc.status.value)}")
+    in_force = {r.number for r in governance.governing(hub, svc.id)}
+    rfcs = [f"- [RFC {r.number:04d}: {r.title}]({md.rel(here, paths.rfc(r.slug))}) "
+            f"{md.badge('rfc', r.status.value)}"
+            + (" **in force**" if r.number in in_force else "")
+            + "".join(f" · targets {a.maturity.value}" for a in r.affects if a.service == svc.id)
+            for r in governance.affecting(hub, svc.id)]
     demos = [f"- [{d.title}]({md.rel(here, paths.demo(d.slug))}) ({d.date}, {d.team})"
              for d in hub.demos_of(svc.id)]
     return md.page(

@@ -1,61 +1,16 @@
-"""Named content checks: each looks at the loaded Hub and yields every problem it finds."""
+"""Checks of the community, catalog and demo content: references, time, lifecycle, ceremonies."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 from mlhub import calendar
+from mlhub.checks import check, problem
 from mlhub.content.hub import Hub
-from mlhub.content.models import Maturity, Meeting, Model, Stage
+from mlhub.content.models import ALLOWED_STAGES, Meeting, Model
 from mlhub.content.problems import Problem
-
-CheckFn = Callable[[Hub, dt.datetime], Iterable[Problem]]
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    doc: str
-    fn: CheckFn
-
-
-REGISTRY: dict[str, Check] = {}
-
-
-def check(name: str) -> Callable[[CheckFn], CheckFn]:
-    """Register a check under a name; its docstring is what `mlhub validate --list` shows."""
-
-    def wrap(fn: CheckFn) -> CheckFn:
-        REGISTRY[name] = Check(name, (fn.__doc__ or "").strip(), fn)
-        return fn
-
-    return wrap
-
-
-def problem(obj: Model, field: str, message: str, name: str, severity="error") -> Problem:
-    path, loc = obj.at(field)
-    return Problem(path, loc, message, name, severity)
-
-
-def run(hub: Hub, now: dt.datetime, only: Iterable[str] | None = None) -> list[Problem]:
-    names = list(only) if only else list(REGISTRY)
-    out: list[Problem] = []
-    for name in names:
-        out.extend(REGISTRY[name].fn(hub, now))
-    return out
-
-
-# Which maturity may be enabled on which cluster stage: the catalog's lifecycle rules.
-ALLOWED_STAGES: dict[Maturity, tuple[Stage, ...]] = {
-    Maturity.experimental: (Stage.sandbox,),
-    Maturity.alpha: (Stage.sandbox, Stage.dev),
-    Maturity.beta: (Stage.sandbox, Stage.dev, Stage.staging),
-    Maturity.stable: (Stage.sandbox, Stage.dev, Stage.staging, Stage.production),
-    Maturity.deprecated: (Stage.sandbox, Stage.dev, Stage.staging, Stage.production),
-}
 
 
 def _dupes(items: Iterable[tuple[Model, str, object]], name: str, what: str) -> Iterator[Problem]:
@@ -93,6 +48,13 @@ def _person_refs(hub: Hub) -> Iterator[tuple[Model, str, str]]:
     for rfc in hub.rfcs:
         for i, pid in enumerate(rfc.authors):
             yield rfc, f"authors[{i}]", pid
+        if rfc.shepherd:
+            yield rfc, "shepherd", rfc.shepherd
+        if d := rfc.decision:
+            for i, pid in enumerate(d.signoffs):
+                yield rfc, f"decision.signoffs[{i}]", pid
+            for i, c in enumerate(d.concerns):
+                yield rfc, f"decision.concerns[{i}].by", c.by
     for demo in hub.demos:
         for i, pid in enumerate(demo.presenters):
             yield demo, f"presenters[{i}]", pid
@@ -127,7 +89,7 @@ def sigs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
 
 @check("services-exist")
 def services_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
-    """Every service named by a roadmap item or a demo is in catalog/."""
+    """Every service named by a roadmap item, a demo or an RFC's `affects` is in catalog/."""
     known = {s.id for s in hub.services} | hub.unloaded["service"]
     refs: list[tuple[Model, str, str]] = []
     if hub.roadmap:
@@ -135,6 +97,8 @@ def services_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
             refs.extend((item, f"services[{i}]", s) for i, s in enumerate(item.services))
     for demo in hub.demos:
         refs.extend((demo, f"services[{i}]", s) for i, s in enumerate(demo.services))
+    for rfc in hub.rfcs:
+        refs.extend((rfc, f"affects[{i}].service", a.service) for i, a in enumerate(rfc.affects))
     for obj, field, sid in refs:
         if sid not in known:
             yield problem(obj, field, f"unknown service {sid!r}: add catalog/{sid}.yaml or fix the id",
@@ -149,31 +113,6 @@ def tutorials_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
             if tid not in hub.tutorials:
                 yield problem(svc, f"tutorials[{i}]", f"no notebook tutorials/{tid}.ipynb",
                               "tutorials-exist")
-
-
-@check("rfcs-exist")
-def rfcs_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
-    """Every RFC a service cites is in rfcs/."""
-    known = {r.number for r in hub.rfcs} | {int(n) for n in hub.unloaded["rfc"]}
-    for svc in hub.services:
-        for i, num in enumerate(svc.rfcs):
-            if num not in known:
-                yield problem(svc, f"rfcs[{i}]", f"no RFC {num:04d} in rfcs/", "rfcs-exist")
-
-
-@check("rfc-numbers")
-def rfc_numbers(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
-    """RFC numbers are unique and match their file names (NNNN-slug.md)."""
-    seen: dict[int, str] = {}
-    for rfc in hub.rfcs:
-        if rfc.slug[:4] != f"{rfc.number:04d}":
-            yield problem(rfc, "number", f"number {rfc.number} does not match the file name "
-                          f"{rfc.slug}.md: rename the file or fix the number", "rfc-numbers")
-        if rfc.number in seen:
-            yield problem(rfc, "number", f"RFC number {rfc.number} is also used by {seen[rfc.number]}",
-                          "rfc-numbers")
-        else:
-            seen[rfc.number] = rfc.at()[0]
 
 
 @check("file-names")
@@ -270,11 +209,7 @@ def ceremonies(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
 
 @check("dates")
 def dates(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
-    """Dates that record the past (service since, RFC created, demo date) are not in the future."""
-    today = now.date()
+    """A service's `since` date is not in the future."""
     for svc in hub.services:
-        if svc.since > today:
+        if svc.since > now.date():
             yield problem(svc, "since", f"{svc.since} is in the future", "dates")
-    for rfc in hub.rfcs:
-        if rfc.created > today:
-            yield problem(rfc, "created", f"{rfc.created} is in the future", "dates")

@@ -1,0 +1,38 @@
+"""The `mlhub` command line: thin adapters over the library, one module per area."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from mlhub import __version__
+from mlhub.config import Config, ConfigError
+
+# mkdocs-material prints a banner about MkDocs 2 on every build; we pin mkdocs<2 on purpose.
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+    help="Repository checkout to read (default: MLHUB_ROOT, or found from the working directory).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlhub")
+def main() -> None:
+    """mlhub: the ML platform's community hub: content, site, calendars, RFCs."""
+
+
+from mlhub.cli import content, outbox, rfc, site  # noqa: E402  (they register their commands)
+
+__all__ = ["main", "config", "root_option", "content", "outbox", "rfc", "site"]

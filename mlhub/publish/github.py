@@ -1,0 +1,156 @@
+"""Publishing to GitHub with github3.py: branch, files, pull request, labels, review requests.
+Every step first looks at what exists, so a retry after a partial success does nothing twice."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import github3
+from github3 import exceptions as gh
+
+from mlhub.config import GitHubConfig
+from mlhub.publish import BranchTaken, Change, Journal, Progress, Published, PublishError
+from mlhub.publish.retry import RetryPolicy, call
+
+
+def client(cfg: GitHubConfig, timeout: tuple[float, float] = (4, 10)) -> github3.GitHub:
+    host = urlparse(cfg.url).hostname or ""
+    if host in ("api.github.com", "github.com"):
+        gh_client = github3.GitHub(token=cfg.token.reveal())
+    else:
+        gh_client = github3.GitHubEnterprise(cfg.url, token=cfg.token.reveal())
+    gh_client.session.default_connect_timeout, gh_client.session.default_read_timeout = timeout
+    return gh_client
+
+
+def _or_none(fn):
+    try:
+        return fn()
+    except gh.NotFoundError:
+        return None
+
+
+class GitHubPublisher:
+    def __init__(self, cfg: GitHubConfig, policy: RetryPolicy | None = None,
+                 timeout: tuple[float, float] = (4, 10)):
+        self.cfg, self.policy = cfg, policy or RetryPolicy()
+        self.gh = client(cfg, timeout)
+        self._repo = None
+
+    def _call(self, step, fn, progress):
+        try:
+            return call(step, fn, self.policy, progress)
+        except gh.AuthenticationFailed:
+            raise PublishError(f"{step}: GitHub refused the token (401); set GITHUB_TOKEN to a token "
+                               f"that can push to {self.cfg.owner}/{self.cfg.name}") from None
+        except gh.ForbiddenError as exc:
+            raise PublishError(f"{step}: GitHub forbids it (403: {exc.msg}); check the token's "
+                               "permissions") from None
+
+    def repo(self, progress: Progress):
+        if self._repo is None:
+            repo = self._call("open the repository",
+                              lambda: _or_none(lambda: self.gh.repository(self.cfg.owner, self.cfg.name)),
+                              progress)
+            if repo is None:
+                raise PublishError(f"repository {self.cfg.owner}/{self.cfg.name} not found at "
+                                   f"{self.cfg.url}, or the token cannot see it (GITHUB_REPO)")
+            self._repo = repo
+        return self._repo
+
+    # --- what exists ------------------------------------------------------------------------
+
+    def taken_branches(self, prefix: str, progress: Progress = print) -> set[str]:
+        repo = self.repo(progress)
+        refs = self._call("list branches", lambda: _or_none(lambda: list(repo.refs(f"heads/{prefix}"))),
+                          progress) or []
+        return {r.ref.removeprefix("refs/heads/") for r in refs}
+
+    def existing_files(self, folder: str, progress: Progress = print) -> set[str]:
+        repo = self.repo(progress)
+        listing = self._call("list files", lambda: _or_none(lambda: repo.directory_contents(folder)),
+                             progress) or []
+        return {name for name, _ in listing}
+
+    # --- publishing ---------------------------------------------------------------------------
+
+    def _file_text(self, repo, path: str, branch: str, progress: Progress) -> str | None:
+        found = self._call(f"read {path}", lambda: _or_none(lambda: repo.file_contents(path, ref=branch)),
+                           progress)
+        return found.decoded.decode("utf-8") if found is not None else None
+
+    def _claim_branch(self, repo, change: Change, journal: Journal, progress: Progress) -> None:
+        base = repo.default_branch
+        head = self._call("read the default branch", lambda: repo.ref(f"heads/{base}"), progress)
+        existing = self._call("look for the branch",
+                              lambda: _or_none(lambda: repo.ref(f"heads/{change.branch}")), progress)
+        if existing is None:
+            journal.set("branch_attempted", change.branch)  # before the call: it may land and time out
+            try:
+                self._call(f"create branch {change.branch}",
+                           lambda: repo.create_ref(f"refs/heads/{change.branch}", head.object.sha), progress)
+                progress(f"created branch {change.branch}")
+                return
+            except gh.UnprocessableEntity:
+                pass  # it exists now: ours (an earlier attempt that timed out) or someone else's
+        for path, text in change.files.items():
+            have = self._file_text(repo, path, change.branch, progress)
+            if have is not None and have != text:
+                raise BranchTaken(f"branch {change.branch} already holds a different {path}")
+        if journal.get("branch_attempted") != change.branch and not self._all_present(repo, change, progress):
+            raise BranchTaken(f"branch {change.branch} exists and is not ours")
+        progress(f"branch {change.branch} exists from an earlier attempt; continuing")
+
+    def _all_present(self, repo, change: Change, progress: Progress) -> bool:
+        return all(self._file_text(repo, p, change.branch, progress) == t for p, t in change.files.items())
+
+    def _commit_files(self, repo, change: Change, progress: Progress) -> None:
+        for path, text in change.files.items():
+            if self._file_text(repo, path, change.branch, progress) == text:
+                continue
+            try:
+                self._call(f"commit {path}", lambda p=path, t=text: repo.create_file(
+                    p, change.message, t.encode("utf-8"), branch=change.branch), progress)
+            except gh.UnprocessableEntity:
+                # the file exists: an earlier call landed after all, or someone else wrote it
+                if self._file_text(repo, path, change.branch, progress) != text:
+                    raise BranchTaken(f"{path} on {change.branch} was written by someone else") from None
+            progress(f"committed {path} on {change.branch}")
+
+    def _open_pull(self, repo, change: Change, progress: Progress):
+        head = f"{self.cfg.owner}:{change.branch}"
+
+        def find():
+            return next(iter(repo.pull_requests(state="open", head=head)), None)
+
+        pull = self._call("look for the pull request", find, progress)
+        if pull is None:
+            try:
+                pull = self._call("open the pull request", lambda: repo.create_pull(
+                    change.title, repo.default_branch, change.branch, change.body), progress)
+            except gh.UnprocessableEntity:
+                pull = self._call("look for the pull request", find, progress)
+                if pull is None:
+                    raise
+            progress(f"opened pull request #{pull.number}: {pull.html_url}")
+        return pull
+
+    def publish(self, change: Change, journal: Journal, progress: Progress) -> Published:
+        repo = self.repo(progress)
+        if not journal.get("files_committed"):
+            self._claim_branch(repo, change, journal, progress)
+            self._commit_files(repo, change, progress)
+            journal.set("files_committed", True)
+        pull = self._open_pull(repo, change, progress)
+        journal.set("pull", {"number": pull.number, "url": pull.html_url})
+        if change.labels and not journal.get("labelled"):
+            issue = self._call("read the pull request's issue", lambda: repo.issue(pull.number), progress)
+            self._call("add labels", lambda: issue.add_labels(*change.labels), progress)
+            journal.set("labelled", True)
+        if change.reviewers and not journal.get("reviewers_requested"):
+            full = self._call("read the pull request", lambda: repo.pull_request(pull.number), progress)
+            self._call("request reviews", lambda: full.create_review_requests(reviewers=change.reviewers),
+                       progress)
+            journal.set("reviewers_requested", True)
+        return Published(change.branch, pull.html_url, pull.number,
+                         f"pull request #{pull.number} is open: {pull.html_url}")

@@ -1,0 +1,1 @@
+"""The RFC process: lifecycle, lint, template, governance lookups and filing."""

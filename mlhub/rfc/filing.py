@@ -1,0 +1,123 @@
+"""Filing an RFC: fill the template, take the next free number, publish it as a pull request.
+The request is stored in the outbox first; numbers are claimed by creating the branch rfc/NNNN,
+which only one proposer can do, so two proposals made at once never get the same number."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlhub.content.hub import Hub
+from mlhub.content.models import RfcType
+from mlhub.publish import BranchTaken, Change, Progress, Published, Publisher, PublishError
+from mlhub.publish.outbox import Outbox
+from mlhub.rfc import template
+
+MAX_CLAIMS = 20
+OPTION = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class RfcRequest:
+    title: str
+    sig: str
+    author: str
+    type: str = RfcType.decision.value
+    options: list[str] = field(default_factory=list)
+    summary: str | None = None
+    created: str = ""  # ISO date, fixed when the request is stored so retries write the same file
+
+
+def problems(hub: Hub, req: RfcRequest) -> list[str]:
+    """Everything wrong with a request, as messages naming the option to fix."""
+    out = []
+    if not req.title.strip() or len(req.title) > 100:
+        out.append("title: give a title of 1 to 100 characters")
+    if hub.sig(req.sig) is None:
+        out.append(f"--sig: unknown SIG {req.sig!r}; known: {', '.join(s.id for s in hub.sigs)}")
+    if hub.person(req.author) is None:
+        out.append(f"--author: unknown person {req.author!r}; add them to community/people.yaml")
+    if req.type not in {t.value for t in RfcType}:
+        out.append(f"--type: one of {', '.join(t.value for t in RfcType)}")
+    out += [f"--option: {o!r} must be a kebab-case id, e.g. use-mlflow" for o in req.options
+            if not OPTION.match(o)]
+    return out
+
+
+def change_for(root: Path, hub: Hub, req: RfcRequest, number: int) -> Change:
+    sig = hub.sig(req.sig)
+    author = hub.person(req.author)
+    assert sig is not None and author is not None, "checked by problems()"
+    path = f"rfcs/{number:04d}-{template.slugify(req.title)}.md"
+    text = template.render(root, number=number, title=req.title, sig=req.sig, authors=[req.author],
+                           rfc_type=req.type, options=req.options,
+                           created=dt.date.fromisoformat(req.created), summary=req.summary)
+    body = "\n\n".join(x for x in [
+        req.summary or "",
+        f"Owning SIG: **{sig.name}** (`#{sig.slack_channel}`). Author: @{req.author}.",
+        "This RFC follows the process in `rfcs/README.md`: it is a draft until an author moves it "
+        "to review.",
+    ] if x)
+    return Change(
+        branch=f"rfc/{number:04d}", files={path: text}, message=f"RFC {number:04d}: {req.title}",
+        title=f"RFC {number:04d}: {req.title}", body=body, labels=["rfc", req.sig],
+        reviewers=[a for a in sig.rfc_approvers if a != req.author],
+        author=(author.name, f"{author.id}@users.noreply.github.com"),
+    )
+
+
+def _numbers(names: set[str], pattern: str) -> set[int]:
+    return {int(m.group(1)) for n in names if (m := re.match(pattern, n))}
+
+
+def next_number(publisher: Publisher, box: Outbox, entry_id: str, minimum: int = 1,
+                progress: Progress = print) -> int:
+    taken = _numbers(publisher.existing_files("rfcs"), r"^(\d{4})-")
+    taken |= _numbers(publisher.taken_branches("rfc/"), r"^rfc/(\d{4})$")
+    for other in box.entries("pending"):
+        if other.kind == "rfc" and other.id != entry_id and other.journal.get("number"):
+            taken.add(int(other.journal["number"]))
+    return max([minimum - 1, *taken]) + 1
+
+
+def file(root: Path, hub: Hub, publisher: Publisher, box: Outbox, req: RfcRequest,
+         progress: Progress = print, today: dt.date | None = None) -> Published:
+    """Store the request, then publish it. Raises ValueError for a bad request (nothing stored)."""
+    errors = problems(hub, req)
+    if errors:
+        raise ValueError("\n".join(errors))
+    req = dataclasses.replace(req, created=(today or dt.date.today()).isoformat())
+    entry = box.add("rfc", dataclasses.asdict(req))
+    progress(f"stored the request in the outbox ({entry.id[:8]})")
+    return resume(root, hub, publisher, box, entry.id, progress)
+
+
+def resume(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry_id: str,
+           progress: Progress = print) -> Published:
+    """Publish a stored request, or finish one that stopped halfway."""
+    entry = box.get(entry_id)
+    req = RfcRequest(**entry.payload)
+    box.update(entry_id, attempts=entry.attempts + 1)
+    journal = box.journal(entry_id)
+    try:
+        number = journal.get("number") or next_number(publisher, box, entry_id, progress=progress)
+        for _ in range(MAX_CLAIMS):
+            journal.set("number", number)
+            progress(f"RFC {number:04d}: publishing on branch rfc/{number:04d}")
+            try:
+                published = publisher.publish(change_for(root, hub, req, number), journal, progress)
+            except BranchTaken as exc:
+                progress(f"RFC {number:04d} was claimed by another proposal ({exc}); taking the next")
+                for key in ("branch_attempted", "files_committed"):
+                    journal.set(key, None)
+                number = next_number(publisher, box, entry_id, minimum=number + 1, progress=progress)
+                continue
+            box.update(entry_id, state="done", message=f"RFC {number:04d}: {published}")
+            return published
+        raise PublishError(f"could not claim a free RFC number after {MAX_CLAIMS} tries")
+    except PublishError as exc:
+        box.update(entry_id, message=str(exc))
+        raise

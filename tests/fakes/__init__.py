@@ -1,0 +1,1 @@
+"""Local HTTP doubles of the web APIs mlhub talks to but cannot reach from tests."""
