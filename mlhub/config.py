@@ -12,7 +12,10 @@ from pathlib import Path
 KEYS: dict[str, str] = {
     "MLHUB_ROOT": "The repository checkout to read content from.",
     "MLHUB_SITE_ADDR": "Address `mlhub up` and `mlhub site serve` bind.",
-    "MLHUB_STATE_DIR": "Folder for live state: the publishing outbox.",
+    "MLHUB_STATE_DIR": "Folder for live state: the publishing outbox, MLflow's data, verification records.",
+    "MLHUB_NAMESPACE": "Prefix tutorials put on the MLflow names they create.",
+    "MLFLOW_TRACKING_URI": "An MLflow server to use instead of starting the embedded one.",
+    "KFP_HOST": "A Kubeflow Pipelines cluster to run tutorials on instead of kfp.local.",
     "GITHUB_URL": "GitHub API to publish pull requests to.",
     "GITHUB_TOKEN": "Token for GITHUB_URL (secret).",
     "GITHUB_REPO": "owner/name of the hub's repository on GitHub.",
@@ -56,6 +59,8 @@ class Config:
     site_addr: str
     state_dir: Path
     github: GitHubConfig | None
+    mlflow_tracking_uri: str | None = None
+    kfp_host: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -70,8 +75,8 @@ class Config:
         if not host or not port.isdigit():
             raise ConfigError(f"MLHUB_SITE_ADDR must be HOST:PORT, got {addr!r}")
         state = Path(env["MLHUB_STATE_DIR"]) if env.get("MLHUB_STATE_DIR") else root / ".state"
-        return cls(root=root.resolve(), site_addr=addr, state_dir=state.resolve(),
-                   github=_github(env))
+        return cls(root=root.resolve(), site_addr=addr, state_dir=state.resolve(), github=_github(env),
+                   mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None)
 
 
 def _github(env: Mapping[str, str]) -> GitHubConfig | None:

@@ -110,7 +110,7 @@ def tutorials_exist(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Every tutorial a service links is a notebook in tutorials/."""
     for svc in hub.services:
         for i, tid in enumerate(svc.tutorials):
-            if tid not in hub.tutorials:
+            if hub.tutorial(tid) is None:
                 yield problem(svc, f"tutorials[{i}]", f"no notebook tutorials/{tid}.ipynb",
                               "tutorials-exist")
 
@@ -156,6 +156,16 @@ def _falls_on_occurrence(meeting: Meeting, day: dt.date) -> bool:
     first = calendar.start(meeting)
     lo = dt.datetime.combine(day, dt.time(), first.tzinfo)
     return any(o.date() == day for o in calendar.rule(meeting).between(lo, lo + dt.timedelta(days=1)))
+
+
+@check("tutorials-clean")
+def tutorials_clean(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Committed tutorials hold no outputs: results (and anything secret they print) live only in
+    the executed copies that verification writes."""
+    for tut in hub.tutorials:
+        if tut.has_outputs:
+            yield Problem(f"tutorials/{tut.id}.ipynb", "cells", "the notebook holds outputs; clear them "
+                          "(Jupyter: Edit > Clear Outputs of All Cells) before committing", "tutorials-clean")
 
 
 @check("rrules")

@@ -17,6 +17,16 @@ from mlhub.content.models import (
 )
 
 
+@dataclass(frozen=True)
+class Tutorial:
+    """A golden-path notebook in tutorials/: its id (file stem), title (first heading) and path."""
+
+    id: str
+    title: str
+    path: Path
+    has_outputs: bool = False  # committed notebooks stay clean: verification keeps executed copies
+
+
 @dataclass
 class Hub:
     root: Path
@@ -27,7 +37,7 @@ class Hub:
     services: list[Service] = field(default_factory=list)
     rfcs: list[Rfc] = field(default_factory=list)
     demos: list[Demo] = field(default_factory=list)
-    tutorials: list[str] = field(default_factory=list)
+    tutorials: list[Tutorial] = field(default_factory=list)
     # Ids of entries that exist but failed their schema: references to them are not reported
     # again as unknown, so one typo gives one error, not a cascade.
     unloaded: dict[str, set[str]] = field(
@@ -46,6 +56,12 @@ class Hub:
 
     def rfc(self, number: int) -> Rfc | None:
         return next((r for r in self.rfcs if r.number == number), None)
+
+    def tutorial(self, tid: str) -> Tutorial | None:
+        return next((t for t in self.tutorials if t.id == tid), None)
+
+    def services_using(self, tid: str) -> list[Service]:
+        return [s for s in self.services if tid in s.tutorials]
 
     def services_of(self, sig_id: str) -> list[Service]:
         """Services a SIG owns; the catalog's owner_sig is the one place this is written."""

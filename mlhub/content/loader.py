@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -9,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from mlhub.content.files import FileError, read_text, read_yaml, split_front_matter
-from mlhub.content.hub import Hub
+from mlhub.content.hub import Hub, Tutorial
 from mlhub.content.models import (
     CeremoniesFile,
     Demo,
@@ -154,6 +155,26 @@ def _markdown_records(
     return out
 
 
+def _notebook(path: Path) -> tuple[str, bool]:
+    """A notebook's title (its first Markdown heading) and whether any code cell holds outputs."""
+    try:
+        nb = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise FileError(f"not a notebook (invalid JSON at line {exc.lineno})") from None
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    outputs = any(c.get("outputs") or c.get("execution_count") for c in cells if c.get("cell_type") == "code")
+    return _title(cells), outputs
+
+
+def _title(cells: list) -> str:
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            text = "".join(cell.get("source", []))
+            if m := re.search(r"^#\s+(.+)$", text, re.M):
+                return m.group(1).strip()
+    raise FileError("a tutorial starts with a Markdown cell holding a '# Title' heading")
+
+
 def read(root: Path) -> tuple[Hub, list[Problem]]:
     """Parse and type-check every content file; return what loaded and every problem found."""
     root = Path(root).resolve()
@@ -183,7 +204,12 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
 
     for path in sorted((root / "tutorials").glob("*.ipynb")):
         if m := TUTORIAL_FILE.match(path.name):
-            hub.tutorials.append(m.group(1))
+            try:
+                title, outputs = _notebook(path)
+            except FileError as exc:
+                problems.append(Problem(_rel(root, path), "", str(exc), "files"))
+                continue
+            hub.tutorials.append(Tutorial(m.group(1), title, path, outputs))
         else:
             problems.append(
                 Problem(_rel(root, path), "", f"file name must match {TUTORIAL_FILE.pattern}", "files")

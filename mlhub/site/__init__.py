@@ -6,12 +6,15 @@ import datetime as dt
 
 from mlhub import calendar, schema
 from mlhub.content.hub import Hub
-from mlhub.site import api, catalog, ceremonies, demos, paths, rfcs, sigs
+from mlhub.site import api, catalog, ceremonies, demos, paths, rfcs, sigs, tutorials
+from mlhub.site.tutorials import Verification
 
 
-def render(hub: Hub, now: dt.datetime) -> dict[str, str]:
-    """Every generated file of the site, keyed by its path relative to docs/."""
+def render(hub: Hub, now: dt.datetime, verification: Verification | None = None) -> dict[str, str]:
+    """Every generated file of the site, keyed by its path relative to docs/. Tutorials are the
+    executed copies that verification left (never executed here)."""
     out: dict[str, str] = {}
+    out |= tutorials.render(hub, verification)
     out |= catalog.render(hub)
     out |= sigs.render(hub, now)
     out |= ceremonies.render(hub, now)

@@ -22,6 +22,6 @@ def hub_json(hub: Hub) -> str:
         "services": [dump(s) for s in hub.services],
         "rfcs": [dump(r) | {"slug": r.slug} for r in hub.rfcs],
         "demos": [dump(d) | {"slug": d.slug} for d in hub.demos],
-        "tutorials": hub.tutorials,
+        "tutorials": [{"id": t.id, "title": t.title} for t in hub.tutorials],
     }
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

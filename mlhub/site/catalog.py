@@ -54,7 +54,8 @@ def service_page(hub: Hub, svc: Service) -> str:
         ["Enabled on", ", ".join(s.value for s in svc.stages)],
     ])
     docs = "\n".join(f"- [{d.title}]({d.url})" for d in svc.docs) or "None yet."
-    tutorials = "\n".join(f"- `{t}`" for t in svc.tutorials) or "None yet."
+    tutorials = "\n".join(f"- [{t.title}]({md.rel(here, paths.tutorial(t.id))})"
+                          for tid in svc.tutorials if (t := hub.tutorial(tid))) or "None yet."
     in_force = {r.number for r in governance.governing(hub, svc.id)}
     rfcs = [f"- [RFC {r.number:04d}: {r.title}]({md.rel(here, paths.rfc(r.slug))}) "
             f"{md.badge('rfc', r.status.value)}"

@@ -15,6 +15,7 @@ def sections(hub: Hub) -> dict[str, list[tuple[str, str]]]:
         paths.SIGS: [(s.name, paths.sig(s.id)) for s in hub.sigs],
         paths.DEMOS: [(d.title, paths.demo(d.slug)) for d in reversed(hub.demos)],
         paths.RFCS: [(f"{r.number:04d} {r.title}", paths.rfc(r.slug)) for r in hub.rfcs],
+        paths.TUTORIALS: [(t.title, paths.tutorial(t.id)) for t in hub.tutorials],
     }
 
 

@@ -9,6 +9,7 @@ ROADMAP = "community/roadmap.md"
 DEMOS = "demos/index.md"
 RFCS = "rfcs/index.md"
 HUB_JSON = "api/hub.json"
+TUTORIALS = "tutorials/index.md"
 
 
 def service(sid: str) -> str:
@@ -29,3 +30,7 @@ def rfc(slug: str) -> str:
 
 def calendar(name: str) -> str:
     return f"calendars/{name}.ics"
+
+
+def tutorial(tid: str) -> str:
+    return f"tutorials/{tid}.ipynb"

@@ -1,0 +1,92 @@
+"""`mlhub verify` and `mlhub services up`: run the tutorials against live services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from mlhub.cli import config, main
+
+
+def verify_dir(cfg) -> Path:
+    return cfg.state_dir / "verify"
+
+
+@main.group()
+def services() -> None:
+    """The live services tutorials run against (MLflow, Kubeflow Pipelines)."""
+
+
+@services.command("up")
+def services_up() -> None:
+    """Start MLflow (unless MLFLOW_TRACKING_URI is set), print the URLs, wait for Ctrl-C."""
+    from mlhub.services.live import live_services
+    from mlhub.services.mlflow_server import ServiceError
+
+    cfg = config()
+    click.echo("mlhub: starting MLflow (sqlite and artifacts under "
+               f"{cfg.state_dir / 'mlflow'}) ...")
+    try:
+        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+            click.echo(f"mlhub: {live.describe()}")
+            click.echo(f"  MLflow UI:  {live.mlflow_uri}/")
+            click.echo(f"  use it:     export MLFLOW_TRACKING_URI={live.mlflow_uri}")
+            click.echo("mlhub: running; Ctrl-C stops")
+            while True:
+                time.sleep(3600)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("mlhub: stopped")
+
+
+def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:
+    """Verify and print a summary; the exit code: 0 passed, 1 a tutorial failed, 3 infrastructure."""
+    from mlhub.verify.runner import Settings
+    from mlhub.verify.suite import describe, tutorials, verify
+
+    try:
+        paths = tutorials(cfg.root, list(names))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"mlhub: verifying {len(paths)} tutorial(s) against {live.describe()}, {workers} at a time")
+    t0 = time.monotonic()
+    outcome = verify(cfg.root, verify_dir(cfg), live, paths,
+                     Settings(budget_s=budget, max_age=dt.timedelta(days=max_age)),
+                     force=force, workers=workers, progress=click.echo)
+    click.echo(f"mlhub: {len(outcome.executed)} executed, {len(outcome.reused)} unchanged, "
+               f"in {time.monotonic() - t0:.1f} s")
+    for rec in outcome.failed + outcome.infra_errors:
+        click.echo(f"tutorials/{rec.tutorial}.ipynb: {describe(rec)}", err=True)
+    if outcome.infra_errors:
+        return 3
+    return 1 if outcome.failed else 0
+
+
+@main.command("verify")
+@click.argument("names", nargs=-1)
+@click.option("--force", is_flag=True, help="Run every tutorial, even unchanged ones.")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Tutorials run at the same time.")
+@click.option("--budget", type=click.FloatRange(10), default=300, show_default=True,
+              help="Seconds one tutorial may take.")
+@click.option("--max-age", type=click.IntRange(0), default=7, show_default=True,
+              help="Days after which an unchanged tutorial runs again.")
+def verify_cmd(names, force, workers, budget, max_age) -> None:
+    """Execute the tutorials (all, or NAMES such as 02 or 02-track-experiments) against live
+    services; write executed copies and verification records. Unchanged tutorials are not run."""
+    from mlhub.services.live import live_services
+    from mlhub.services.mlflow_server import ServiceError
+
+    cfg = config()
+    try:
+        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+            code = run_verification(cfg, live, names, force, workers, budget, max_age)
+    except ServiceError as exc:
+        click.echo(f"mlhub: infrastructure error: {exc}", err=True)
+        code = 3
+    sys.exit(code)

@@ -1,0 +1,98 @@
+"""A real `mlflow server` on the embedded default: sqlite backend and local artifacts under the
+state folder, a free 127.0.0.1 port, started in its own process group so stopping it leaves no
+worker behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ServiceError(Exception):
+    """A service could not start or be reached; an infrastructure problem, not a tutorial's."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as resp:  # noqa: S310 - loopback
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def server_version(url: str) -> str:
+    """The version the server reports (`/version`), or 'unknown'."""
+    try:
+        with urllib.request.urlopen(f"{url}/version", timeout=5) as resp:  # noqa: S310
+            return resp.read().decode().strip() or "unknown"
+    except (urllib.error.URLError, OSError):
+        return "unknown"
+
+
+@dataclass
+class MlflowServer:
+    state_dir: Path
+    port: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    url: str = ""
+
+    def start(self, timeout: float = 90.0) -> MlflowServer:
+        home = self.state_dir / "mlflow"
+        (home / "artifacts").mkdir(parents=True, exist_ok=True)
+        port = self.port or free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        log = open(home / "server.log", "ab")  # noqa: SIM115 - kept open for the server's life
+        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **self.extra_env}
+        env.pop("MLFLOW_TRACKING_URI", None)
+        cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+               "--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}",
+               "--artifacts-destination", str(home / "artifacts"), "--workers", "2"]
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServiceError(f"mlflow server exited with {self.proc.returncode}; see {home / 'server.log'}")
+            if healthy(self.url, timeout=1):
+                return self
+            time.sleep(0.3)
+        self.stop()
+        raise ServiceError(f"mlflow server did not become healthy within {timeout:.0f} s; "
+                           f"see {home / 'server.log'}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        pgid = os.getpgid(self.proc.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        # gunicorn/uvicorn workers may outlive the parent for a moment: end the whole group
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> MlflowServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,128 @@
+"""Execute one tutorial as a user would, through pytest-notebook's notebook client, in its own
+working folder and namespace, then remove what it created on the MLflow server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+from pytest_notebook.execution import CoverageNotebookClient
+
+from mlhub.services.live import Live
+from mlhub.services.mlflow_server import healthy
+from mlhub.verify import cache
+from mlhub.verify.record import FailingCell, Record
+
+
+@dataclass(frozen=True)
+class Settings:
+    budget_s: float = 300.0  # per tutorial
+    max_age: dt.timedelta = dt.timedelta(days=7)
+
+
+def git_commit(root: Path) -> str:
+    res = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True)
+    return res.stdout.strip() if res.returncode == 0 else "unknown"
+
+
+def _cell_seconds(cell) -> float:
+    timing = cell.metadata.get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not start or not end:
+        return 0.0
+    return round((dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
+                  - dt.datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds(), 3)
+
+
+def _failing_cell(nb) -> FailingCell | None:
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error":
+                return FailingCell(index, out.get("ename", "Error"), out.get("evalue", ""),
+                                   cell.source.splitlines()[0][:120] if cell.source else "")
+    return None
+
+
+def cleanup(uri: str, namespace: str) -> None:
+    """Remove the experiments and registered models a run created (they all carry its prefix)."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    for model in client.search_registered_models(filter_string=f"name LIKE '{namespace}%'"):
+        client.delete_registered_model(model.name)
+    for exp in client.search_experiments(filter_string=f"name LIKE '{namespace}%'"):
+        client.delete_experiment(exp.experiment_id)
+
+
+def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dict) -> Record:
+    """Run one notebook; write its executed copy and its record into out_dir; return the record."""
+    tutorial = path.stem
+    source = nbformat.read(path, as_version=4)
+    namespace = f"verify-{uuid.uuid4().hex[:8]}-"
+    started = dt.datetime.now(dt.UTC)
+    rec = Record(tutorial=tutorial, status="passed", started=started.isoformat(timespec="seconds"),
+                 duration_s=0.0, namespace=namespace, **base)
+    work = out_dir / "work" / f"{tutorial}-{namespace.strip('-')}"
+    work.mkdir(parents=True, exist_ok=True)
+    if live.mlflow_uri.startswith("http") and not healthy(live.mlflow_uri, timeout=5):
+        rec.status, rec.error = "infra-error", f"MLflow at {live.mlflow_uri} does not answer"
+        rec.save(out_dir)
+        return rec
+    nb = nbformat.from_dict(source)
+    deadline = time.monotonic() + settings.budget_s
+    client = CoverageNotebookClient(
+        nb, timeout=int(settings.budget_s), allow_errors=False, record_timing=True,
+        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+        resources={"metadata": {"path": str(work)}}, coverage=False,
+    )
+    env = {**os.environ, **live.env(), "MLHUB_NAMESPACE": namespace, "MPLBACKEND": "Agg"}
+    t0 = time.monotonic()
+    try:
+        client.execute(env=env, cwd=str(work))
+    except CellTimeoutError:
+        rec.status, rec.error = "failed", f"ran out of its {settings.budget_s:.0f} s budget"
+        rec.failing_cell = _running_cell(nb)
+    except CellExecutionError:
+        rec.status = "failed"
+        rec.failing_cell = _failing_cell(nb)
+    except Exception as exc:  # kernel did not start, port taken, ...: not the tutorial's fault
+        rec.status, rec.error = "infra-error", f"{type(exc).__name__}: {exc}"
+    rec.duration_s = round(time.monotonic() - t0, 3)
+    rec.cells_s = [_cell_seconds(c) for c in nb.cells if c.cell_type == "code"]
+    nb.metadata["mlhub"] = {"verified": rec.started, "status": rec.status}
+    nbformat.write(nb, out_dir / f"{tutorial}.ipynb")
+    try:
+        cleanup(live.mlflow_uri, namespace)
+    except Exception as exc:  # cleaning up must not hide the tutorial's own result
+        rec.error = (rec.error or "") + f" (cleanup failed: {exc})"
+    # keep the files of the latest run (compiled pipelines, manifests) for people and tests to inspect
+    kept = out_dir / "artifacts" / tutorial
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(work), kept)
+    rec.save(out_dir)
+    return rec
+
+
+def _running_cell(nb) -> FailingCell | None:
+    """The cell that was running when the budget ran out: the first code cell without a reply."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "shell.execute_reply" not in cell.metadata.get("execution", {}):
+            return FailingCell(index, "Timeout", "the tutorial's time budget ran out here",
+                               cell.source.splitlines()[0][:120] if cell.source else "")
+    return None
+
+
+def base_fields(root: Path, live: Live) -> dict:
+    return dict(mlflow_version=live.mlflow_version, mlflow_target=live.mlflow_target,
+                kfp_version=live.kfp_version, kfp_target=live.kfp_target, python=platform.python_version(),
+                deps_hash=cache.deps_hash(), git_commit=git_commit(root))
