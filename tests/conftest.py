@@ -60,3 +60,12 @@ def repo(tmp_path: Path) -> Copy:
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """A real `mlflow server` on a free loopback port, for the whole test session."""
+    from mlhub.services.mlflow_server import MlflowServer
+
+    with MlflowServer(tmp_path_factory.mktemp("mlflow-state")) as server:
+        yield server

@@ -76,7 +76,26 @@ def unknown_roadmap_service(repo: Copy):
 
 
 def unknown_tutorial(repo: Copy):
-    repo.edit_yaml("catalog/notebooks.yaml", lambda d: d.update(tutorials=["01-explore-data"]))
+    repo.edit_yaml("catalog/notebooks.yaml", lambda d: d.update(tutorials=["01-explore-the-data"]))
+
+
+def tutorial_with_outputs(repo: Copy):
+    import nbformat
+
+    path = repo.path("tutorials/01-explore-data.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="MLFLOW_TRACKING_TOKEN=abc\n")]
+    nbformat.write(nb, path)
+
+
+def tutorial_without_title(repo: Copy):
+    import nbformat
+
+    path = repo.path("tutorials/01-explore-data.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = "An introduction without a heading."
+    nbformat.write(nb, path)
 
 
 def service_id_not_file_name(repo: Copy):
@@ -159,6 +178,8 @@ CASES = [
     (duplicate_person, "community/people.yaml:people[10].id", "ids-unique"),
     (unknown_roadmap_service, "community/roadmap.yaml:items[0].services[0]", "services-exist"),
     (unknown_tutorial, "catalog/notebooks.yaml:tutorials[0]", "tutorials-exist"),
+    (tutorial_with_outputs, "tutorials/01-explore-data.ipynb:cells", "tutorials-clean"),
+    (tutorial_without_title, "tutorials/01-explore-data.ipynb", "files"),
     (service_id_not_file_name, "catalog/katib.yaml:id", "file-names"),
     (demo_date_not_file_name, "demos/2026-09-24-kserve-first-steps.md:date", "file-names"),
     (alpha_in_production, "catalog/training-jobs.yaml:stages[2]", "lifecycle"),

@@ -41,25 +41,46 @@ def site_serve(root: Path | None, addr: str | None) -> None:
 
 
 def serve(root: Path, addr: str) -> None:
+    """Serve until Ctrl-C; returns so that callers can stop their services after it."""
     click.echo(f"mlhub: serving the site on http://{addr}/ (Ctrl-C stops)")
     cmd = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-a", addr, "-f", str(root / "mkdocs.yml")]
+    proc = subprocess.Popen(cmd, cwd=root)
     try:
-        sys.exit(subprocess.call(cmd, cwd=root))
+        code = proc.wait()
     except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=10)
         click.echo("mlhub: stopped")
+        return
+    if code:
+        raise click.ClickException(f"mkdocs serve exited with {code}")
 
 
 @main.command()
-@root_option
-def up(root: Path | None) -> None:
-    """Run the hub on its embedded defaults: validate content, then build and serve the site."""
+@click.option("--no-verify", is_flag=True, help="Do not verify tutorials; show the last records.")
+def up(no_verify: bool) -> None:
+    """Run the hub on its embedded defaults: validate content, start MLflow, verify the tutorials
+    (cached), then build and serve the site. Ctrl-C stops everything."""
+    from mlhub.cli.verify import run_verification
     from mlhub.content import validate as run
+    from mlhub.services.live import live_services
+    from mlhub.services.mlflow_server import ServiceError
 
     cfg = config()
-    root = root or cfg.root
-    click.echo(f"mlhub: validating content in {root}")
-    _, problems = run(root)
+    click.echo(f"mlhub: validating content in {cfg.root}")
+    _, problems = run(cfg.root)
     if print_problems(problems):
         raise click.ClickException("content has errors; fix the lines above and run again")
     click.echo(f"mlhub: content is valid ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
-    serve(root, cfg.site_addr)
+    click.echo("mlhub: starting the live services ...")
+    try:
+        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+            click.echo(f"mlhub: MLflow UI on {live.mlflow_uri}/")
+            if not no_verify:
+                code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
+                if code:
+                    click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)
+            click.echo(f"mlhub: site on http://{cfg.site_addr}/ · MLflow UI on {live.mlflow_uri}/")
+            serve(cfg.root, cfg.site_addr)
+    except ServiceError as exc:
+        raise click.ClickException(f"infrastructure error: {exc}") from None

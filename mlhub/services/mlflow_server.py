@@ -56,14 +56,14 @@ class MlflowServer:
         (home / "artifacts").mkdir(parents=True, exist_ok=True)
         port = self.port or free_port()
         self.url = f"http://127.0.0.1:{port}"
-        log = open(home / "server.log", "ab")  # noqa: SIM115 - kept open for the server's life
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **self.extra_env}
         env.pop("MLFLOW_TRACKING_URI", None)
         cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
                "--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}",
                "--artifacts-destination", str(home / "artifacts"), "--workers", "2"]
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+        with open(home / "server.log", "ab") as log:  # the server keeps its own copy of the handle
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                         start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
