@@ -10,7 +10,7 @@ up: install  ## install everything and run the hub on its embedded defaults
 	$(BIN)/mlhub up
 
 test: install system-deps  ## install everything and run every test
-	$(BIN)/ruff check mlhub bot tests
+	$(BIN)/ruff check mlhub bot tests bench
 	$(BIN)/mlhub validate
 	$(BIN)/python -m pytest
 
@@ -26,13 +26,16 @@ system-deps:  ## what the tests need from Debian (Chromium); installs it when mi
 	bash ci/system-deps.sh
 
 lint: install
-	$(BIN)/ruff check mlhub bot tests
+	$(BIN)/ruff check mlhub bot tests bench
 
 validate: install
 	$(BIN)/mlhub validate
 
 site: install
 	$(BIN)/mlhub site build
+
+bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers)
+	$(BIN)/python bench/verify.py
 
 clean:
 	rm -rf site schemas .pytest_cache

@@ -94,7 +94,8 @@ def test_cache_nothing_changed_prose_edit_and_code_edit(small_root, live, tmp_pa
     nbformat.write(nb, path)
     prose = run(small_root, live, out)
     assert prose.executed == []
-    assert "A sentence added by an editor." in nbformat.read(out / "01-explore-data.ipynb", as_version=4).cells[0].source
+    executed = nbformat.read(out / "01-explore-data.ipynb", as_version=4)
+    assert "A sentence added by an editor." in executed.cells[0].source
 
     path = small_root / "tutorials/08-training-job.ipynb"
     nb = nbformat.read(path, as_version=4)

@@ -10,12 +10,16 @@ import shutil
 import subprocess
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
-from pytest_notebook.execution import CoverageNotebookClient
+
+with warnings.catch_warnings():  # pytest-notebook warns at import about one of its own dataclasses
+    warnings.simplefilter("ignore", UserWarning)
+    from pytest_notebook.execution import CoverageNotebookClient
 
 from mlhub.services.live import Live
 from mlhub.services.mlflow_server import healthy
@@ -86,8 +90,9 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
     )
     env = {**os.environ, **live.env(), "MLHUB_NAMESPACE": namespace, "MPLBACKEND": "Agg"}
     t0 = time.monotonic()
+    kernel_log = open(work / "kernel.log", "wb")  # noqa: SIM115 - the kernel's own log, kept with its files
     try:
-        client.execute(env=env, cwd=str(work))
+        client.execute(env=env, cwd=str(work), stderr=kernel_log, stdout=kernel_log)
     except CellTimeoutError:
         rec.status, rec.error = "failed", f"ran out of its {settings.budget_s:.0f} s budget"
         rec.failing_cell = _running_cell(nb)
@@ -96,6 +101,8 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
         rec.failing_cell = _failing_cell(nb)
     except Exception as exc:  # kernel did not start, port taken, ...: not the tutorial's fault
         rec.status, rec.error = "infra-error", f"{type(exc).__name__}: {exc}"
+    finally:
+        kernel_log.close()
     rec.duration_s = round(time.monotonic() - t0, 3)
     rec.cells_s = [_cell_seconds(c) for c in nb.cells if c.cell_type == "code"]
     nb.metadata["mlhub"] = {"verified": rec.started, "status": rec.status}

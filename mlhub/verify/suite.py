@@ -46,10 +46,11 @@ def tutorials(root: Path, names: list[str] | None = None) -> list[Path]:
     return chosen
 
 
-def verify(root: Path, out_dir: Path, live: Live, paths: list[Path], settings: Settings = Settings(),
+def verify(root: Path, out_dir: Path, live: Live, paths: list[Path], settings: Settings | None = None,
            force: bool = False, workers: int = 2, progress: Callable[[str], None] = print,
            now: dt.datetime | None = None) -> Outcome:
     now = now or dt.datetime.now(dt.UTC)
+    settings = settings or Settings()
     base = base_fields(root, live)
     outcome = Outcome()
     todo: list[tuple[Path, str, str, Record | None]] = []
