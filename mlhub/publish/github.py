@@ -154,3 +154,19 @@ class GitHubPublisher:
             journal.set("reviewers_requested", True)
         return Published(change.branch, pull.html_url, pull.number,
                          f"pull request #{pull.number} is open: {pull.html_url}")
+
+    # --- editing a file on an existing branch (status changes, decision blocks) ---------------
+
+    def read_file(self, branch: str, path: str, progress: Progress = print) -> str | None:
+        return self._file_text(self.repo(progress), path, branch, progress)
+
+    def update_file(self, branch: str, path: str, text: str, message: str, progress: Progress = print) -> None:
+        """Commit a new version of a file on a branch; doing it twice changes nothing."""
+        repo = self.repo(progress)
+        current = self._call(f"read {path}", lambda: _or_none(lambda: repo.file_contents(path, ref=branch)), progress)
+        if current is None:
+            raise PublishError(f"{path} is not on branch {branch}")
+        if current.decoded.decode("utf-8") == text:
+            return
+        self._call(f"commit {path}", lambda: current.update(message, text.encode("utf-8"), branch=branch), progress)
+        progress(f"committed {path} on {branch}")

@@ -77,3 +77,23 @@ class LocalGitPublisher:
         return Published(change.branch, None, None,
                          f"branch {change.branch} holds {', '.join(change.files)}; push it and open "
                          "a pull request")
+
+    def read_file(self, branch: str, path: str, progress: Progress = print) -> str | None:
+        return self._file_at(f"refs/heads/{branch}", path)
+
+    def update_file(self, branch: str, path: str, text: str, message: str, progress: Progress = print) -> None:
+        ref = f"refs/heads/{branch}"
+        if self._file_at(ref, path) == text:
+            return
+        head = self._git("rev-parse", "--verify", ref).stdout.strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self._git("read-tree", head, env=env)
+            blob = self._git("hash-object", "-w", "--stdin", stdin=text).stdout.strip()
+            self._git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self._git("write-tree", env=env).stdout.strip()
+        commit = self._git("commit-tree", tree, "-p", head, "-m", message,
+                           env={"GIT_AUTHOR_NAME": "mlhub", "GIT_AUTHOR_EMAIL": "mlhub@localhost",
+                                "GIT_COMMITTER_NAME": "mlhub", "GIT_COMMITTER_EMAIL": "mlhub@localhost"}).stdout.strip()
+        self._git("update-ref", ref, commit, head)  # fails if the branch moved meanwhile
+        progress(f"committed {path} on branch {branch} ({commit[:8]})")

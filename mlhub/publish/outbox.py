@@ -57,9 +57,16 @@ class Outbox:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         metadata.create_all(self.engine)
 
-    def add(self, kind: str, payload: dict[str, Any]) -> Entry:
+    def add(self, kind: str, payload: dict[str, Any], entry_id: str | None = None) -> Entry:
+        """Store a request. With an entry_id (derived from the request, e.g. a Slack view id),
+        storing the same request twice keeps one entry."""
         now = _now()
-        row = dict(id=str(uuid.uuid4()), kind=kind, state="pending", payload=json.dumps(payload),
+        if entry_id is not None:
+            try:
+                return self.get(entry_id)
+            except KeyError:
+                pass
+        row = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state="pending", payload=json.dumps(payload),
                    journal="{}", attempts=0, message="stored, not yet published", created=now,
                    updated=now)
         with self.engine.begin() as conn:

@@ -83,16 +83,23 @@ def next_number(publisher: Publisher, box: Outbox, entry_id: str, minimum: int =
     return max([minimum - 1, *taken]) + 1
 
 
-def file(root: Path, hub: Hub, publisher: Publisher, box: Outbox, req: RfcRequest,
-         progress: Progress = print, today: dt.date | None = None) -> Published:
-    """Store the request, then publish it. Raises ValueError for a bad request (nothing stored)."""
+def submit(hub: Hub, box: Outbox, req: RfcRequest, today: dt.date | None = None,
+           entry_id: str | None = None) -> str:
+    """Store a filing request in the outbox (nothing remote yet); returns its id. Raises
+    ValueError naming what is wrong, and then stores nothing."""
     errors = problems(hub, req)
     if errors:
         raise ValueError("\n".join(errors))
     req = dataclasses.replace(req, created=(today or dt.date.today()).isoformat())
-    entry = box.add("rfc", dataclasses.asdict(req))
-    progress(f"stored the request in the outbox ({entry.id[:8]})")
-    return resume(root, hub, publisher, box, entry.id, progress)
+    return box.add("rfc", dataclasses.asdict(req), entry_id).id
+
+
+def file(root: Path, hub: Hub, publisher: Publisher, box: Outbox, req: RfcRequest,
+         progress: Progress = print, today: dt.date | None = None) -> Published:
+    """Store the request, then publish it. Raises ValueError for a bad request (nothing stored)."""
+    entry_id = submit(hub, box, req, today)
+    progress(f"stored the request in the outbox ({entry_id[:8]})")
+    return resume(root, hub, publisher, box, entry_id, progress)
 
 
 def resume(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry_id: str,
@@ -115,6 +122,8 @@ def resume(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry_id: st
                     journal.set(key, None)
                 number = next_number(publisher, box, entry_id, minimum=number + 1, progress=progress)
                 continue
+            path = next(iter(change_for(root, hub, req, number).files))
+            journal.set("result", {"branch": published.branch, "path": path, "url": published.url})
             box.update(entry_id, state="done", message=f"RFC {number:04d}: {published}")
             return published
         raise PublishError(f"could not claim a free RFC number after {MAX_CLAIMS} tries")

@@ -224,8 +224,11 @@ class FakeGitHub:
         branch = b.get("branch", self.default_branch)
         if branch not in self.files:
             return 404, {"message": "Branch not found"}
-        if path in self.files[branch] and "sha" not in b:
+        exists = path in self.files[branch]
+        if exists and "sha" not in b:
             return 422, {"message": "Invalid request.\n\n\"sha\" wasn't supplied."}
+        if exists and b["sha"] != _sha(self.files[branch][path]):
+            return 409, {"message": f"{path} does not match {b['sha']}"}
         text = base64.b64decode(b["content"]).decode()
         files = dict(self.files[branch], **{path: text})
         sha = self._commit(branch, files, b["message"])
@@ -233,7 +236,7 @@ class FakeGitHub:
         data["content"] = dict(data["content"], **{k: v for k, v in self._content_json(path, text, branch)
                                                    .items() if k in data["content"]})
         data["commit"] = dict(data["commit"], sha=sha, message=b["message"])
-        return 201, data
+        return (200 if exists else 201), data
 
     def _list_pulls(self, q, b):
         state = q.get("state", ["open"])[0]

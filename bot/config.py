@@ -1,0 +1,50 @@
+"""The bot's configuration, read once from the environment; tokens are wrapped secrets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mlhub.config import Config, ConfigError, Secret
+
+# key -> meaning; docs/reference/config.md has a heading for each (tested).
+KEYS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "The bot user's token (xoxb-...).",
+    "SLACK_SIGNING_SECRET": "Verifies that HTTP requests come from Slack.",
+    "SLACK_APP_TOKEN": "App-level token (xapp-...) for Socket Mode.",
+    "SLACK_API_URL": "Slack Web API base URL (tests point it at a local double).",
+    "MLHUB_BOT_DB": "Database URL of the bot's store.",
+    "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
+}
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    hub: Config
+    bot_token: Secret
+    signing_secret: Secret
+    app_token: Secret
+    api_url: str
+    db_url: str
+    port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BotConfig:
+        env = dict(os.environ if env is None else env)
+        hub = Config.from_env(env)
+        missing = [k for k in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET") if not env.get(k)]
+        if missing:
+            raise ConfigError(f"the bot needs {' and '.join(missing)}; create the app from bot/manifest.yml "
+                              "and copy them from its settings (docs/bot.md)")
+        port = env.get("MLHUB_BOT_PORT", "3000")
+        if not port.isdigit():
+            raise ConfigError(f"MLHUB_BOT_PORT must be a port number, got {port!r}")
+        db = env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}"
+        return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
+                   Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
+                   db, int(port))
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)

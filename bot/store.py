@@ -1,0 +1,150 @@
+"""The bot's store: only live state (processed events, final comment periods, filed RFCs, message
+ids); the repository stays the record. SQLite (WAL) by default, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True))
+events = Table(
+    "events", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("received", DateTime(timezone=True), nullable=False),
+)
+fcps = Table(
+    "fcps", metadata,
+    Column("rfc", Integer, primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("channel", String(32)),
+    Column("message_ts", String(32)),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+filings = Table(
+    "rfc_filings", metadata,
+    Column("number", Integer, primary_key=True),
+    Column("branch", String(128), nullable=False),
+    Column("path", String(256), nullable=False),
+    Column("url", String(512)),
+    Column("filed_by", String(64), nullable=False),
+    Column("outbox_id", String(36)),
+)
+
+
+def _v1(conn: Connection) -> None:
+    for table in (events, fcps, filings):
+        table.create(conn, checkfirst=True)
+
+
+# Ordered schema migrations; each runs once, in its own transaction.
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    def __init__(self, url: str):
+        if "://" not in url:
+            Path(url).parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{url}"
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(dbapi_conn, _):  # WAL: readers do not block the writer
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
+        self.migrate()
+
+    def migrate(self) -> int:
+        with self.engine.begin() as conn:
+            schema_version.create(conn, checkfirst=True)
+            current = conn.execute(select(schema_version.c.version)).scalars().all()
+        done = max(current, default=0)
+        for version, step in MIGRATIONS:
+            if version > done:
+                with self.engine.begin() as conn:
+                    step(conn)
+                    conn.execute(insert(schema_version).values(version=version))
+                done = version
+        return done
+
+    # --- Events API redeliveries ------------------------------------------------------------
+
+    def first_delivery(self, event_id: str) -> bool:
+        """Record an event id; False if it was already recorded (a redelivery)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(events).values(event_id=event_id, received=_now()))
+            return True
+        except IntegrityError:
+            return False
+
+    # --- final comment periods -------------------------------------------------------------------
+
+    def fcp(self, rfc: int) -> tuple[dict, str | None, str | None] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(fcps).where(fcps.c.rfc == rfc)).mappings().first()
+        return (json.loads(row["data"]), row["channel"], row["message_ts"]) if row else None
+
+    def save_fcp(self, rfc: int, data: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(fcps).where(fcps.c.rfc == rfc)
+                                   .values(data=json.dumps(data), updated=_now())).rowcount
+            if not changed:
+                conn.execute(insert(fcps).values(rfc=rfc, data=json.dumps(data), updated=_now()))
+
+    def set_message(self, rfc: int, channel: str, ts: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(fcps).where(fcps.c.rfc == rfc).values(channel=channel, message_ts=ts))
+
+    def fcps(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [json.loads(r) for r in conn.execute(select(fcps.c.data)).scalars().all()]
+
+    # --- RFCs filed from Slack ------------------------------------------------------------------
+
+    def add_filing(self, number: int, branch: str, path: str, url: str | None, filed_by: str,
+                   outbox_id: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(filings.c.number).where(filings.c.number == number)).first()
+            if not exists:
+                conn.execute(insert(filings).values(number=number, branch=branch, path=path, url=url,
+                                                    filed_by=filed_by, outbox_id=outbox_id))
+
+    def filing(self, number: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(filings).where(filings.c.number == number)).mappings().first()
+        return dict(row) if row else None
+
+    def filings(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(filings).order_by(filings.c.number)).mappings().all()]
