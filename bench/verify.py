@@ -30,8 +30,10 @@ def timed(root: Path, out: Path, live, workers: int, force: bool = False):
                      progress=lambda _: None)
     wall = time.monotonic() - t0
     in_cells = sum(outcome.records[n].in_cells_s for n in outcome.executed)
+    # per tutorial: its own wall time minus the time inside its cells (kernel start, cleanup, ...)
+    overhead = sum(outcome.records[n].duration_s - outcome.records[n].in_cells_s for n in outcome.executed)
     failed = [r.tutorial for r in outcome.failed + outcome.infra_errors]
-    return wall, len(outcome.executed), in_cells, failed
+    return wall, len(outcome.executed), in_cells, overhead, failed
 
 
 def edit_code(root: Path, name: str) -> None:
@@ -60,8 +62,8 @@ def main() -> None:
                 for label, prepare in steps:
                     if prepare:
                         prepare()
-                    wall, ran, in_cells, failed = timed(root, out, live, workers)
-                    rows.append((workers, label, wall, ran, in_cells, wall - in_cells if ran else 0.0, failed))
+                    wall, ran, in_cells, overhead, failed = timed(root, out, live, workers)
+                    rows.append((workers, label, wall, ran, in_cells, overhead, failed))
                     print(f"  workers={workers} {label}: {wall:.1f} s", flush=True)
     print()
     print(f"{'workers':>7}  {'run':28} {'wall s':>8} {'executed':>8} {'in cells s':>10} {'overhead s':>10}")
@@ -69,7 +71,8 @@ def main() -> None:
         note = f"  FAILED: {', '.join(failed)}" if failed else ""
         print(f"{workers:>7}  {label:28} {wall:8.1f} {ran:8d} {in_cells:10.1f} {overhead:10.1f}{note}")
     print("\nin cells: the sum of per-cell times of the executed tutorials (they overlap with 2 workers);"
-          "\noverhead: wall time minus in-cell time (kernel start, scheduling, cleanup, writing records).")
+          "\noverhead: the sum over executed tutorials of their wall time minus their in-cell time"
+          "\n(kernel start, cleanup of what they created, writing records); the harness's own cost.")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# System packages the tests need, from Debian: Chromium for the browser tests.
+# System packages the tests need, from Debian: Chromium for the browser tests, PostgreSQL for the store.
 # Installs only what is missing; needs root (as in CI) or sudo to install.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# PostgreSQL server binaries: the bot's store tests run on a real server too
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

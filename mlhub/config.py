@@ -14,6 +14,8 @@ KEYS: dict[str, str] = {
     "MLHUB_SITE_ADDR": "Address `mlhub up` and `mlhub site serve` bind.",
     "MLHUB_STATE_DIR": "Folder for live state: the publishing outbox, MLflow's data, verification records.",
     "MLHUB_NAMESPACE": "Prefix tutorials put on the MLflow names they create.",
+    "MLHUB_BOT_DB": "Database URL of the bot's store.",
+    "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
     "MLFLOW_TRACKING_URI": "An MLflow server to use instead of starting the embedded one.",
     "KFP_HOST": "A Kubeflow Pipelines cluster to run tutorials on instead of kfp.local.",
     "GITHUB_URL": "GitHub API to publish pull requests to.",

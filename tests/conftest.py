@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytest_plugins = ["tests.bot_fixtures"]  # the `bot` fixture
+
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = ["community", "catalog", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -69,3 +71,18 @@ def mlflow_server(tmp_path_factory):
 
     with MlflowServer(tmp_path_factory.mktemp("mlflow-state")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server (CI installs it); skipped only outside CI when it is missing."""
+    import os
+
+    from .fakes.postgres import binaries, postgres_server
+
+    if binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
+        pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
+    with postgres_server() as url:
+        yield url

@@ -10,7 +10,7 @@ import yaml
 from mlhub.content import validate
 from mlhub.content.files import split_front_matter
 
-from .bot_fixtures import SECRET, bot, wait_until  # noqa: F401
+from .bot_fixtures import SECRET, wait_until
 from .fakes import slack_requests as req
 from .fakes.slack import _json
 

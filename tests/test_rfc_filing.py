@@ -60,6 +60,7 @@ def assert_one_complete_pull(fake: FakeGitHub, number: int = 3):
     assert pull.reviewers == ["hannah-okafor", "sofia-martins"]  # lea-fischer is the author
     rfc_branches = [b for b in fake.branches if b.startswith("rfc/")]
     assert rfc_branches == [f"rfc/{number:04d}"]
+    assert not [b for b in fake.branches if b.startswith("mlhub-draft/")]  # drafts are cleaned up
     path = f"rfcs/{number:04d}-adopt-feast-as-the-feature-store.md"
     text = fake.files[pull.head][path]
     assert f"number: {number}" in text and "status: draft" in text and "## Readiness" in text
@@ -162,6 +163,9 @@ def test_two_proposals_at_the_same_time_get_different_numbers(fake, hub, tmp_pat
     assert sorted(p.head for p in fake.pulls) == ["rfc/0003", "rfc/0004"]
     numbers = sorted(int(p.title[4:8]) for p in fake.pulls)
     assert numbers == [3, 4]
+    for pull in fake.pulls:  # each branch holds exactly its own RFC
+        rfcs = [p for p in fake.files[pull.head] if p.startswith(f"rfcs/{pull.head[4:]}-")]
+        assert len(rfcs) == 1
 
 
 def test_invalid_request_names_the_option_and_stores_nothing(hub, tmp_path, fake):

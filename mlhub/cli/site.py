@@ -80,7 +80,23 @@ def up(no_verify: bool) -> None:
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
                 if code:
                     click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)
+            start_bot()
             click.echo(f"mlhub: site on http://{cfg.site_addr}/ · MLflow UI on {live.mlflow_uri}/")
             serve(cfg.root, cfg.site_addr)
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
+
+
+def start_bot() -> None:
+    """Start the Slack bot beside the site when its tokens are set; otherwise say how."""
+    import os
+    import threading
+
+    if not (os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET")):
+        click.echo("mlhub: Slack bot not started: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+                   "(and SLACK_APP_TOKEN for Socket Mode); see docs/bot.md")
+        return
+    from bot.config import BotConfig
+    from bot.run import run
+
+    threading.Thread(target=run, args=(BotConfig.from_env(), click.echo), daemon=True, name="mlhub-bot").start()

@@ -3,6 +3,7 @@ Every step first looks at what exists, so a retry after a partial success does n
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlparse
 
 import github3
@@ -80,42 +81,65 @@ class GitHubPublisher:
         return found.decoded.decode("utf-8") if found is not None else None
 
     def _claim_branch(self, repo, change: Change, journal: Journal, progress: Progress) -> None:
-        base = repo.default_branch
-        head = self._call("read the default branch", lambda: repo.ref(f"heads/{base}"), progress)
+        """Put the files on the new branch so that only one proposer can ever own it: commit them on
+        a private draft branch first, then create the branch at that (unique) commit. Creating a
+        ref is atomic on GitHub, so of two proposals for rfc/0003 exactly one wins."""
         existing = self._call("look for the branch",
                               lambda: _or_none(lambda: repo.ref(f"heads/{change.branch}")), progress)
-        if existing is None:
-            journal.set("branch_attempted", change.branch)  # before the call: it may land and time out
-            try:
-                self._call(f"create branch {change.branch}",
-                           lambda: repo.create_ref(f"refs/heads/{change.branch}", head.object.sha), progress)
-                progress(f"created branch {change.branch}")
+        if existing is not None:
+            if existing.object.sha == journal.get("claim_commit") or self._all_present(repo, change, progress):
+                progress(f"branch {change.branch} exists from an earlier attempt; continuing")
                 return
+            raise BranchTaken(f"branch {change.branch} is taken")
+        draft = journal.get("draft")
+        if not draft:
+            draft = f"mlhub-draft/{uuid.uuid4().hex[:12]}"
+            journal.set("draft", draft)
+        head = self._call("read the default branch", lambda: repo.ref(f"heads/{repo.default_branch}"), progress)
+        if self._call("look for the draft branch", lambda: _or_none(lambda: repo.ref(f"heads/{draft}")),
+                      progress) is None:
+            try:
+                self._call("create a draft branch",
+                           lambda: repo.create_ref(f"refs/heads/{draft}", head.object.sha), progress)
             except gh.UnprocessableEntity:
-                pass  # it exists now: ours (an earlier attempt that timed out) or someone else's
-        for path, text in change.files.items():
-            have = self._file_text(repo, path, change.branch, progress)
-            if have is not None and have != text:
-                raise BranchTaken(f"branch {change.branch} already holds a different {path}")
-        if journal.get("branch_attempted") != change.branch and not self._all_present(repo, change, progress):
-            raise BranchTaken(f"branch {change.branch} exists and is not ours")
-        progress(f"branch {change.branch} exists from an earlier attempt; continuing")
+                pass  # an earlier call landed after all
+        self._commit_files(repo, change, draft, progress)
+        commit = self._call("read the draft branch", lambda: repo.ref(f"heads/{draft}"), progress).object.sha
+        journal.set("claim_commit", commit)
+        try:
+            self._call(f"create branch {change.branch}",
+                       lambda: repo.create_ref(f"refs/heads/{change.branch}", commit), progress)
+        except gh.UnprocessableEntity:
+            taken = self._call("look for the branch", lambda: repo.ref(f"heads/{change.branch}"), progress)
+            if taken.object.sha != commit:
+                self._drop_draft(repo, draft, progress)
+                raise BranchTaken(f"branch {change.branch} was claimed by another proposal") from None
+        progress(f"created branch {change.branch}")
+        self._drop_draft(repo, draft, progress)
+
+    def _drop_draft(self, repo, draft: str, progress: Progress) -> None:
+        try:
+            ref = _or_none(lambda: repo.ref(f"heads/{draft}"))
+            if ref is not None:
+                ref.delete()
+        except gh.GitHubError as exc:  # a leftover draft branch is harmless; say so and go on
+            progress(f"could not delete the draft branch {draft}: {exc}")
 
     def _all_present(self, repo, change: Change, progress: Progress) -> bool:
         return all(self._file_text(repo, p, change.branch, progress) == t for p, t in change.files.items())
 
-    def _commit_files(self, repo, change: Change, progress: Progress) -> None:
+    def _commit_files(self, repo, change: Change, branch: str, progress: Progress) -> None:
         for path, text in change.files.items():
-            if self._file_text(repo, path, change.branch, progress) == text:
+            if self._file_text(repo, path, branch, progress) == text:
                 continue
             try:
                 self._call(f"commit {path}", lambda p=path, t=text: repo.create_file(
-                    p, change.message, t.encode("utf-8"), branch=change.branch), progress)
+                    p, change.message, t.encode("utf-8"), branch=branch), progress)
             except gh.UnprocessableEntity:
                 # the file exists: an earlier call landed after all, or someone else wrote it
-                if self._file_text(repo, path, change.branch, progress) != text:
-                    raise BranchTaken(f"{path} on {change.branch} was written by someone else") from None
-            progress(f"committed {path} on {change.branch}")
+                if self._file_text(repo, path, branch, progress) != text:
+                    raise BranchTaken(f"{path} on {branch} was written by someone else") from None
+            progress(f"committed {path}")
 
     def _open_pull(self, repo, change: Change, progress: Progress):
         head = f"{self.cfg.owner}:{change.branch}"
@@ -139,7 +163,6 @@ class GitHubPublisher:
         repo = self.repo(progress)
         if not journal.get("files_committed"):
             self._claim_branch(repo, change, journal, progress)
-            self._commit_files(repo, change, progress)
             journal.set("files_committed", True)
         pull = self._open_pull(repo, change, progress)
         journal.set("pull", {"number": pull.number, "url": pull.html_url})

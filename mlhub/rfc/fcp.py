@@ -110,7 +110,10 @@ def propose(hub: Hub, rfc: Rfc, by: str, disposition: Disposition, now: dt.datet
     return fcp if by in rfc.authors else signoff(hub, fcp, by, now)
 
 
-def state_of(hub: Hub, fcp: Fcp, rule: QuorumRule = QuorumRule()) -> QuorumState:
+DEFAULT_RULE = QuorumRule()
+
+
+def state_of(hub: Hub, fcp: Fcp, rule: QuorumRule = DEFAULT_RULE) -> QuorumState:
     sig = hub.sig(fcp.sig)
     return quorum(sig.rfc_approvers if sig else [], fcp.authors, fcp.signoffs, rule)
 
@@ -120,7 +123,7 @@ def _advance(hub: Hub, fcp: Fcp, now: dt.datetime) -> Fcp:
     if fcp.state in ("decided", "cancelled"):
         return fcp
     tz = sig_zone(hub, hub.sig(fcp.sig))
-    met = state_of(hub, fcp).met(QuorumRule())
+    met = state_of(hub, fcp).met(DEFAULT_RULE)
     blocked = bool(fcp.open_blocking)
     if fcp.state == "proposed" and met and not blocked:
         return replace(fcp, state="running", started=now,

@@ -118,7 +118,7 @@ def resume(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry_id: st
                 published = publisher.publish(change_for(root, hub, req, number), journal, progress)
             except BranchTaken as exc:
                 progress(f"RFC {number:04d} was claimed by another proposal ({exc}); taking the next")
-                for key in ("branch_attempted", "files_committed"):
+                for key in ("draft", "claim_commit", "files_committed"):
                     journal.set(key, None)
                 number = next_number(publisher, box, entry_id, minimum=number + 1, progress=progress)
                 continue

@@ -81,8 +81,8 @@ class QuorumState:
 
 
 def quorum(approvers: Collection[str], authors: Collection[str], signoffs: Collection[str],
-           rule: QuorumRule = QuorumRule()) -> QuorumState:
+           rule: QuorumRule | None = None) -> QuorumState:
     """Authors never approve their own RFC, so they are not eligible and do not count."""
     eligible = frozenset(approvers) - frozenset(authors)
     signed = frozenset(signoffs) & eligible
-    return QuorumState(eligible, signed, rule.needed(len(eligible)))
+    return QuorumState(eligible, signed, (rule or QuorumRule()).needed(len(eligible)))

@@ -10,11 +10,12 @@ import json
 import re
 import threading
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
+
+from tests.fakes.server import LocalDouble
 
 SHAPES = Path(__file__).parent / "github_shapes"
 
@@ -39,8 +40,10 @@ class Pull:
     reviewers: list[str] = field(default_factory=list)
 
 
-class FakeGitHub:
-    """State of one repository plus the server that serves it under /api/v3."""
+class FakeGitHub(LocalDouble):
+    """State of one repository plus the server that serves it under /api/v3. Faults ('500',
+    '502', 'rate-403', 'rate-429', or 'timeout': the call takes effect, the answer comes too late)
+    are queued per route with fail()."""
 
     def __init__(self, owner="acme", name="mlhub", token="test-token", files: dict[str, str] | None = None,
                  timeout_delay: float = 1.5):
@@ -50,31 +53,15 @@ class FakeGitHub:
         self.branches: dict[str, str] = {}
         self.files: dict[str, dict[str, str]] = {}
         self.pulls: list[Pull] = []
+        self.commits: dict[str, dict[str, str]] = {}
         self.requests: list[tuple[str, str]] = []
-        self.faults: dict[str, list[str]] = defaultdict(list)
         self.timeout_delay = timeout_delay
         self._commit("main", dict(files or {}), "initial")
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    # --- test controls -----------------------------------------------------------------------
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> FakeGitHub:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fail(self, route: str, mode: str, times: int = 1) -> None:
-        """Make the next `times` calls of a route fail: '500', '502', 'rate-403', 'rate-429',
-        or 'timeout' (the call takes effect, the answer comes too late)."""
-        self.faults[route].extend([mode] * times)
+        return self.base_url
 
     def calls(self, route: str) -> int:
         return sum(1 for r, _ in self.requests if r == route)
@@ -85,6 +72,7 @@ class FakeGitHub:
         sha = _sha(branch, msg, json.dumps(files, sort_keys=True), str(time.time_ns()))
         self.branches[branch] = sha
         self.files[branch] = files
+        self.commits[sha] = dict(files)  # commits outlive their branch, as in git
         return sha
 
     def _repo_json(self) -> dict:
@@ -151,6 +139,7 @@ class FakeGitHub:
         ("GET", r"/git/ref/heads/(?P<branch>.+)", "get_ref"),
         ("GET", r"/git/refs/heads/(?P<prefix>.*)", "list_refs"),
         ("POST", r"/git/refs", "create_ref"),
+        ("DELETE", r"/git/refs/heads/(?P<branch>.+)", "delete_ref"),
         ("GET", r"/contents/(?P<path>.+)", "get_contents"),
         ("PUT", r"/contents/(?P<path>.+)", "create_file"),
         ("GET", r"/pulls", "list_pulls"),
@@ -170,7 +159,7 @@ class FakeGitHub:
             if verb == method and (m := re.fullmatch(pattern, rest)):
                 with self.lock:
                     self.requests.append((route, path))
-                    fault = self.faults[route].pop(0) if self.faults[route] else None
+                    fault = self.next_fault(route)
                     if fault and fault != "timeout":
                         return _fault(fault)
                     status, payload = getattr(self, f"_{route}")(query, body, **m.groupdict())
@@ -194,12 +183,19 @@ class FakeGitHub:
         if branch in self.branches:
             return 422, {"message": "Reference already exists"}
         base = next((n for n, s in self.branches.items() if s == b["sha"]), None)
-        if base is None:
+        if base is None and b["sha"] not in self.commits:
             return 422, {"message": "Object does not exist"}
         self.branches[branch] = b["sha"]
-        self.files[branch] = dict(self.files[base])
+        self.files[branch] = dict(self.files[base] if base else self.commits[b["sha"]])
         data = self._ref_json(branch)
         return 201, data
+
+    def _delete_ref(self, q, b, branch):
+        if branch not in self.branches:
+            return 422, {"message": "Reference does not exist"}
+        del self.branches[branch]
+        self.files.pop(branch, None)
+        return 204, None
 
     def _get_contents(self, q, b, path):
         branch = q.get("ref", [self.default_branch])[0]
@@ -300,7 +296,7 @@ class FakeGitHub:
                 self._send(status, payload, headers)
 
             def _send(self, status, payload, headers):
-                data = json.dumps(payload).encode()
+                data = b"" if payload is None else json.dumps(payload).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json; charset=utf-8")

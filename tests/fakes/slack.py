@@ -6,38 +6,25 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
+from tests.fakes.server import LocalDouble
 
-class FakeSlack:
+
+class FakeSlack(LocalDouble):
     def __init__(self, token: str = "xoxb-test-token", users: dict[str, dict] | None = None):
         self.token = token
         self.users = users or {}  # user id -> {"tz": ..., "real_name": ...}
         self.calls: list[tuple[str, dict]] = []
-        self.faults: dict[str, list[str]] = defaultdict(list)
         self.messages: dict[tuple[str, str], dict] = {}  # (channel, ts) -> message
         self.lock = threading.Lock()
         self._ts = 1_700_000_000
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(self._handler())  # faults: '429' (Retry-After: 1) or '500'/'503'
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-
-    def start(self) -> FakeSlack:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fail(self, method: str, mode: str, times: int = 1) -> None:
-        """mode: '429' (rate limited, Retry-After: 1) or '500'/'503'."""
-        self.faults[method].extend([mode] * times)
+        return f"{self.base_url}/api/"
 
     def sent(self, method: str) -> list[dict]:
         with self.lock:
@@ -98,7 +85,7 @@ class FakeSlack:
                 auth = self.headers.get("Authorization", "")
                 with fake.lock:
                     fake.calls.append((method, args))
-                    fault = fake.faults[method].pop(0) if fake.faults[method] else None
+                    fault = fake.next_fault(method)
                     if fault == "429":
                         return self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
                     if fault:
