@@ -16,6 +16,8 @@ KEYS: dict[str, str] = {
     "SLACK_API_URL": "Slack Web API base URL (tests point it at a local double).",
     "MLHUB_BOT_DB": "Database URL of the bot's store.",
     "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
+    "MLHUB_WEBHOOK_SECRET": "Shared secret of the MLflow registry webhook.",
+    "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
 }
 
 
@@ -28,6 +30,8 @@ class BotConfig:
     api_url: str
     db_url: str
     port: int
+    webhook_secret: Secret = Secret("")
+    fallback_channel: str = "ml-platform"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotConfig:
@@ -43,7 +47,8 @@ class BotConfig:
         db = env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}"
         return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
                    Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
-                   db, int(port))
+                   db, int(port), Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
+                   env.get("MLHUB_REGISTRY_FALLBACK_CHANNEL") or "ml-platform")
 
     @property
     def socket_mode(self) -> bool:

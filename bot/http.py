@@ -41,13 +41,16 @@ def make_server(app: App, host: str = "127.0.0.1", port: int = 0, extra_routes: 
             self._send(resp.status, (resp.body or "").encode("utf-8"), out_headers)
 
         def _send(self, status: int, data: bytes, headers: dict):
-            self.send_response(status)
-            for k, v in headers.items():
-                if k.lower() != "content-length":
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() != "content-length":
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting; what was stored stays stored
 
         def log_message(self, *args):
             pass

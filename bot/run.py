@@ -45,17 +45,22 @@ def run(cfg: BotConfig, echo=print) -> None:
     app, deps = build(cfg)
     stop = threading.Event()
     start_ticker(app, deps, stop)
+    from bot.ceremonies import registry
+    from bot.http import make_server, serve_in_thread
+
+    # the HTTP server also receives MLflow's registry webhooks, in Socket Mode too
+    server = make_server(app, "127.0.0.1", cfg.port, registry.routes(app, deps))
+    url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         if cfg.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            echo("mlhub bot: Socket Mode (SLACK_APP_TOKEN set); Ctrl-C stops")
+            serve_in_thread(server)
+            echo(f"mlhub bot: Socket Mode (SLACK_APP_TOKEN set); MLflow webhooks on {url}{registry.PATH}; "
+                 "Ctrl-C stops")
             SocketModeHandler(app, cfg.app_token.reveal()).start()
         else:
-            from bot.http import make_server
-
-            server = make_server(app, "127.0.0.1", cfg.port)
-            echo(f"mlhub bot: HTTP mode on http://127.0.0.1:{server.server_address[1]}/slack/events; "
+            echo(f"mlhub bot: HTTP mode on {url}/slack/events, MLflow webhooks on {url}{registry.PATH}; "
                  "Ctrl-C stops")
             server.serve_forever()
     except KeyboardInterrupt:

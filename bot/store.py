@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Integer,
@@ -53,13 +54,39 @@ filings = Table(
 )
 
 
+registry_events = Table(
+    "registry_events", metadata,
+    Column("delivery_id", String(64), primary_key=True),
+    Column("event", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("channel", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("notified", Boolean, nullable=False, default=False),
+    Column("received", DateTime(timezone=True), nullable=False),
+)
+agenda_items = Table(
+    "agenda_items", metadata,
+    Column("key", String(128), primary_key=True),  # idempotency: one item per source event
+    Column("ceremony", String(32), nullable=False),
+    Column("meeting_date", String(10), nullable=False),  # the occurrence it is for, local date
+    Column("source", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     for table in (events, fcps, filings):
         table.create(conn, checkfirst=True)
 
 
+def _v2(conn: Connection) -> None:
+    for table in (registry_events, agenda_items):
+        table.create(conn, checkfirst=True)
+
+
 # Ordered schema migrations; each runs once, in its own transaction.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
 
 
 def _now() -> dt.datetime:
@@ -148,3 +175,43 @@ class Store:
     def filings(self) -> list[dict]:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(select(filings).order_by(filings.c.number)).mappings().all()]
+
+    # --- MLflow registry deliveries and agenda items -------------------------------------------
+
+    def registry_event(self, delivery_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                               ).mappings().first()
+        return dict(row) if row else None
+
+    def add_registry_event(self, delivery_id: str, event: str, payload: str, channel: str, text: str,
+                           agenda: dict | None) -> None:
+        """Store a delivery and its agenda item in one transaction; a second call is a no-op."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(registry_events).values(
+                    delivery_id=delivery_id, event=event, payload=payload, channel=channel, text=text,
+                    notified=False, received=_now()))
+                if agenda:
+                    conn.execute(insert(agenda_items).values(**agenda, created=_now()))
+        except IntegrityError:
+            pass
+
+    def claim_notification(self, delivery_id: str) -> bool:
+        """Atomically take the right to post a delivery; False if another request already has it."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                                .where(registry_events.c.notified.is_(False)).values(notified=True)).rowcount == 1
+
+    def release_notification(self, delivery_id: str) -> None:
+        """Posting failed: let the next delivery of the same event post it."""
+        with self.engine.begin() as conn:
+            conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                         .values(notified=False))
+
+    def agenda(self, ceremony: str = "ml-sync", meeting_date: str | None = None) -> list[dict]:
+        query = select(agenda_items).where(agenda_items.c.ceremony == ceremony).order_by(agenda_items.c.created)
+        if meeting_date:
+            query = query.where(agenda_items.c.meeting_date == meeting_date)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings().all()]

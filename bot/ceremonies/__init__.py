@@ -1,6 +1,6 @@
 """One module per ceremony, each exposing register(app, deps) and the Slack surfaces it uses
 (COMMANDS, ACTIONS, VIEWS, EVENTS), which the manifest test checks against bot/manifest.yml."""
 
-from bot.ceremonies import home, rfc
+from bot.ceremonies import home, registry, rfc
 
-MODULES = [rfc, home]
+MODULES = [rfc, home, registry]

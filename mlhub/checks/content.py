@@ -168,6 +168,17 @@ def tutorials_clean(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
                           "(Jupyter: Edit > Clear Outputs of All Cells) before committing", "tutorials-clean")
 
 
+@check("registry-routes")
+def registry_routes(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """Warns when registered-model name globs of two SIGs overlap (the first declared SIG wins)."""
+    from mlhub import registry
+
+    for s1, i1, s2, i2 in registry.overlaps(hub):
+        yield problem(s2, f"registry[{i2}].model", f"{s2.registry[i2].model!r} overlaps {s1.id}'s "
+                      f"{s1.registry[i1].model!r}: models matching both go to {s1.id}", "registry-routes",
+                      "warning")
+
+
 @check("rrules")
 def rrules(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Every meeting's RRULE parses (RFC 5545) and yields a future occurrence."""

@@ -80,16 +80,18 @@ def up(no_verify: bool) -> None:
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
                 if code:
                     click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)
-            start_bot()
+            start_bot(live)
             click.echo(f"mlhub: site on http://{cfg.site_addr}/ · MLflow UI on {live.mlflow_uri}/")
             serve(cfg.root, cfg.site_addr)
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
 
 
-def start_bot() -> None:
-    """Start the Slack bot beside the site when its tokens are set; otherwise say how."""
+def start_bot(live) -> None:
+    """Start the Slack bot beside the site when its tokens are set, and on the embedded MLflow
+    connect the registry webhook to it; otherwise say how."""
     import os
+    import secrets
     import threading
 
     if not (os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET")):
@@ -98,5 +100,14 @@ def start_bot() -> None:
         return
     from bot.config import BotConfig
     from bot.run import run
+    from mlhub.registry.connect import ConnectError, connect
 
-    threading.Thread(target=run, args=(BotConfig.from_env(), click.echo), daemon=True, name="mlhub-bot").start()
+    os.environ.setdefault("MLHUB_WEBHOOK_SECRET", secrets.token_urlsafe(32))
+    cfg = BotConfig.from_env()
+    threading.Thread(target=run, args=(cfg, click.echo), daemon=True, name="mlhub-bot").start()
+    if live.mlflow_embedded:
+        try:
+            url = f"http://127.0.0.1:{cfg.port}/mlflow/webhook"
+            click.echo("mlhub: " + connect(live.mlflow_uri, url, cfg.webhook_secret.reveal(), embedded=True))
+        except ConnectError as exc:
+            click.echo(f"mlhub: registry webhook not connected: {exc}", err=True)

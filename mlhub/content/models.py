@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr, StringConstraints, model_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 GitHubLogin = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
@@ -60,6 +60,21 @@ class Meeting(Model):
     url: HttpUrl | None = None
 
 
+class RegistryRoute(Model):
+    """Which registered models in the MLflow Model Registry belong to a SIG: by name or by tag."""
+
+    model: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Glob on the registered model's name, e.g. credit-*.")
+    tag: Annotated[str, StringConstraints(pattern=r"^[^=\s]+=[^=]+$")] | None = Field(
+        default=None, description="KEY=VALUE a registered model's tags must hold, e.g. team=risk.")
+
+    @model_validator(mode="after")
+    def _one(self) -> RegistryRoute:
+        if (self.model is None) == (self.tag is None):
+            raise ValueError("give exactly one of `model` (a name glob) or `tag` (KEY=VALUE)")
+        return self
+
+
 class SigStatus(StrEnum):
     proposed = "proposed"
     active = "active"
@@ -78,6 +93,7 @@ class Sig(Model):
     members: list[GitHubLogin] = Field(default_factory=list)
     slack_channel: SlackChannel
     meetings: list[Meeting] = Field(default_factory=list)
+    registry: list[RegistryRoute] = Field(default_factory=list)
 
 
 class SigsFile(Model):

@@ -43,6 +43,18 @@ def server_version(url: str) -> str:
         return "unknown"
 
 
+def _webhook_key(home: Path) -> str:
+    """A Fernet key kept in the state folder (mode 600), created once."""
+    path = home / "webhook-secret.key"
+    if not path.is_file():
+        from cryptography.fernet import Fernet
+
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
+    return path.read_text().strip()
+
+
 @dataclass
 class MlflowServer:
     state_dir: Path
@@ -56,7 +68,14 @@ class MlflowServer:
         (home / "artifacts").mkdir(parents=True, exist_ok=True)
         port = self.port or free_port()
         self.url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **self.extra_env}
+        env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+               # without a fixed key every server process encrypts webhook secrets with its own
+               # random key, so deliveries fail in other workers and after a restart
+               "MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY": _webhook_key(home),
+               # the embedded default delivers registry webhooks to the bot on 127.0.0.1 over http;
+               # `mlhub registry connect` only registers loopback URLs on it
+               "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS": "true", "MLFLOW_WEBHOOK_ALLOWED_SCHEMES": "http,https",
+               **self.extra_env}
         env.pop("MLFLOW_TRACKING_URI", None)
         cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
                "--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}",

@@ -16,7 +16,8 @@ class FakeSlack(LocalDouble):
     def __init__(self, token: str = "xoxb-test-token", users: dict[str, dict] | None = None):
         self.token = token
         self.users = users or {}  # user id -> {"tz": ..., "real_name": ...}
-        self.calls: list[tuple[str, dict]] = []
+        self.calls: list[tuple[str, dict]] = []  # every call, failed ones included
+        self.ok_calls: list[tuple[str, dict]] = []  # the calls Slack answered ok
         self.messages: dict[tuple[str, str], dict] = {}  # (channel, ts) -> message
         self.lock = threading.Lock()
         self._ts = 1_700_000_000
@@ -29,6 +30,10 @@ class FakeSlack(LocalDouble):
     def sent(self, method: str) -> list[dict]:
         with self.lock:
             return [args for m, args in self.calls if m == method]
+
+    def delivered(self, method: str) -> list[dict]:
+        with self.lock:
+            return [args for m, args in self.ok_calls if m == method]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
         """Calls made after the ack arrive a moment later: wait for them."""
@@ -93,6 +98,8 @@ class FakeSlack(LocalDouble):
                     if auth != f"Bearer {fake.token}":
                         return self._send(200, {"ok": False, "error": "invalid_auth"})
                     body = fake._answer(method, args)
+                    if body.get("ok"):
+                        fake.ok_calls.append((method, args))
                 self._send(200, body)
 
             def _send(self, status, body, headers=None):

@@ -1,0 +1,117 @@
+"""MLflow Model Registry webhooks into the community: verify MLflow's signature, drop replays,
+post the event in the owning SIG's channel, and put new champions on the next ML Sync agenda."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+
+from bot.deps import Deps
+from mlhub import calendar, registry
+
+COMMANDS: list[str] = []
+ACTIONS: list[str] = []
+VIEWS: list[str] = []
+EVENTS: list[str] = []
+PATH = "/mlflow/webhook"
+MAX_AGE = 300  # seconds a delivery may be old, as Slack does for its own requests
+EVENTS_SUBSCRIBED = ["registered_model.created", "model_version.created", "model_version_tag.set",
+                     "model_version_alias.created"]
+
+log = logging.getLogger("mlhub.bot.registry")
+
+
+def signature(secret: str, delivery_id: str, timestamp: str, payload: str) -> str:
+    digest = hmac.new(secret.encode(), f"{delivery_id}.{timestamp}.{payload}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def verify(secret: str, headers: dict, body: str, now: float) -> str | None:
+    """None if the delivery is genuine and fresh; else why it is refused."""
+    h = {k.lower(): v for k, v in headers.items()}
+    delivery, stamp, sig = h.get("x-mlflow-delivery-id"), h.get("x-mlflow-timestamp"), h.get("x-mlflow-signature")
+    if not (delivery and stamp and sig):
+        return "missing X-MLflow-Delivery-Id, X-MLflow-Timestamp or X-MLflow-Signature"
+    if not stamp.isdigit() or abs(now - int(stamp)) > MAX_AGE:
+        return "stale or invalid timestamp"
+    if not secret or not hmac.compare_digest(signature(secret, delivery, stamp, body), sig):
+        return "bad signature"
+    return None
+
+
+def _link(deps: Deps, name: str, version: str | None) -> str:
+    base = deps.config.hub.mlflow_tracking_uri
+    if not base or not base.startswith("http"):
+        return ""
+    target = f"{base.rstrip('/')}/#/models/{name}" + (f"/versions/{version}" if version else "")
+    return f" · <{target}|open in MLflow>"
+
+
+def describe(event: str, data: dict) -> str:
+    name, version = data.get("name", "?"), data.get("version")
+    if event == "registered_model.created":
+        return f"New registered model `{name}`"
+    if event == "model_version.created":
+        run = f" from run `{data['run_id']}`" if data.get("run_id") else ""
+        return f"Model `{name}` has a new version *{version}*{run}"
+    if event == "model_version_tag.set":
+        return f"Model `{name}` version {version}: tag `{data.get('key')}` = `{data.get('value')}`"
+    if event == "model_version_alias.created":
+        return f"Model `{name}`: alias *{data.get('alias')}* now points at version {version}"
+    return f"Registry event {event} on `{name}`"
+
+
+def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[int, str]:
+    """One delivery: (HTTP status, text). MLflow retries on 429 and 5xx with the same delivery id."""
+    refusal = verify(deps.config.webhook_secret.reveal(), headers, body, now)
+    if refusal:
+        log.warning("refused an MLflow delivery: %s", refusal)
+        return 401, refusal
+    delivery = {k.lower(): v for k, v in headers.items()}["x-mlflow-delivery-id"]
+    seen = deps.store.registry_event(delivery)
+    if seen and seen["notified"]:
+        return 200, "duplicate delivery: already handled"
+    if not seen:
+        try:
+            message = json.loads(body)
+            event, data = f"{message['entity']}.{message['action']}", dict(message["data"])
+        except (ValueError, KeyError, TypeError):
+            return 400, "not an MLflow webhook payload"
+        hub = deps.hub()
+        sig = registry.owner(hub, data.get("name", ""), data.get("tags") or {})
+        channel = f"#{sig.slack_channel}" if sig else f"#{deps.config.fallback_channel}"
+        text = describe(event, data) + _link(deps, data.get("name", ""), data.get("version"))
+        if sig is None:
+            text += " (no SIG owns this model: add a `registry` route in community/sigs.yaml)"
+        agenda = None
+        if event == "model_version_alias.created" and hub.ceremonies:
+            nxt = calendar.next_occurrence(hub.ceremonies.ml_sync.meeting, dt.datetime.now(dt.UTC))
+            if nxt:
+                agenda = {"key": f"registry:{delivery}", "ceremony": "ml-sync", "source": "registry",
+                          "meeting_date": nxt.start.date().isoformat(),
+                          "text": describe(event, data) + (f" ({sig.name})" if sig else "")}
+        deps.store.add_registry_event(delivery, event, body, channel, text, agenda)  # before answering
+        seen = deps.store.registry_event(delivery)
+    if not deps.store.claim_notification(delivery):
+        return 200, "duplicate delivery: already handled"  # a concurrent delivery is posting it
+    try:
+        client.chat_postMessage(channel=seen["channel"], text=seen["text"])
+    except Exception as exc:  # Slack down: MLflow retries, and the stored event is posted then
+        deps.store.release_notification(delivery)
+        log.warning("could not post registry event %s: %s", delivery, exc)
+        return 503, "stored; posting to Slack failed, retry"
+    return 200, "ok"
+
+
+def register(app, deps: Deps) -> None:
+    """Registry events arrive over plain HTTP, not from Slack: see routes()."""
+
+
+def routes(app, deps: Deps) -> dict:
+    import time
+
+    return {PATH: lambda headers, body: handle(deps, app.client, headers, body, time.time())}
