@@ -28,9 +28,15 @@ def build(cfg: BotConfig) -> tuple[object, Deps]:
 
 
 def start_ticker(app, deps: Deps, stop: threading.Event) -> threading.Thread:
+    """Every minute: ceremony jobs (reminders, agenda drafts, minutes prompts) and FCP deadlines."""
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(deps, app.client)
+
     def loop():
         while not stop.wait(TICK_SECONDS):
             try:
+                scheduler.tick(deps.clock())
                 for number in rfc.tick(deps, app.client):
                     log.info("RFC %04d decided", number)
             except Exception:  # keep ticking; the next tick retries what failed

@@ -75,6 +75,25 @@ agenda_items = Table(
 )
 
 
+jobs = Table(
+    "jobs", metadata,
+    Column("key", String(160), primary_key=True),  # calendar:occurrence:action, unique per firing
+    Column("calendar", String(64), nullable=False),
+    Column("occurrence", String(32), nullable=False),  # the meeting's start, ISO UTC
+    Column("action", String(32), nullable=False),
+    Column("due", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | firing | done | missed
+    Column("fired", DateTime(timezone=True)),
+    Column("late_s", Integer),
+)
+snapshots = Table(
+    "snapshots", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     for table in (events, fcps, filings):
         table.create(conn, checkfirst=True)
@@ -85,8 +104,13 @@ def _v2(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v3(conn: Connection) -> None:
+    for table in (jobs, snapshots):
+        table.create(conn, checkfirst=True)
+
+
 # Ordered schema migrations; each runs once, in its own transaction.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
 
 
 def _now() -> dt.datetime:

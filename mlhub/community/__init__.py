@@ -1,0 +1,1 @@
+"""Community ceremonies as pure rules: the fair SIG slot finder and the ML Sync agenda draft."""
