@@ -94,6 +94,14 @@ snapshots = Table(
 )
 
 
+demos = Table(
+    "demo_proposals", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("data", Text, nullable=False),  # the Proposal as JSON
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     for table in (events, fcps, filings):
         table.create(conn, checkfirst=True)
@@ -109,8 +117,12 @@ def _v3(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v4(conn: Connection) -> None:
+    demos.create(conn, checkfirst=True)
+
+
 # Ordered schema migrations; each runs once, in its own transaction.
-MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 
 
 def _now() -> dt.datetime:
@@ -239,3 +251,18 @@ class Store:
             query = query.where(agenda_items.c.meeting_date == meeting_date)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    # --- demo proposals -------------------------------------------------------------------------
+
+    def proposals(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [json.loads(d) for d in conn.execute(select(demos.c.data)).scalars().all()]
+
+    def save_proposals(self, changed: list[dict]) -> None:
+        """Store several proposals in one transaction (an assignment moves them together)."""
+        with self.engine.begin() as conn:
+            for data in changed:
+                done = conn.execute(update(demos).where(demos.c.id == data["id"])
+                                    .values(data=json.dumps(data), updated=_now())).rowcount
+                if not done:
+                    conn.execute(insert(demos).values(id=data["id"], data=json.dumps(data), updated=_now()))

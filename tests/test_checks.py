@@ -79,6 +79,11 @@ def unknown_tutorial(repo: Copy):
     repo.edit_yaml("catalog/notebooks.yaml", lambda d: d.update(tutorials=["01-explore-the-data"]))
 
 
+def missing_demo_notebook(repo: Copy):
+    repo.edit_text("demos/2026-09-24-kserve-first-steps.md", "services: [model-serving, mlflow-registry]",
+                   "services: [model-serving, mlflow-registry]\nnotebook: kserve-first-steps.ipynb")
+
+
 def tutorial_with_outputs(repo: Copy):
     import nbformat
 
@@ -179,6 +184,7 @@ CASES = [
     (unknown_roadmap_service, "community/roadmap.yaml:items[0].services[0]", "services-exist"),
     (unknown_tutorial, "catalog/notebooks.yaml:tutorials[0]", "tutorials-exist"),
     (tutorial_with_outputs, "tutorials/01-explore-data.ipynb:cells", "tutorials-clean"),
+    (missing_demo_notebook, "demos/2026-09-24-kserve-first-steps.md:notebook", "demo-notebooks"),
     (tutorial_without_title, "tutorials/01-explore-data.ipynb", "files"),
     (service_id_not_file_name, "catalog/katib.yaml:id", "file-names"),
     (demo_date_not_file_name, "demos/2026-09-24-kserve-first-steps.md:date", "file-names"),

@@ -1,6 +1,6 @@
 """One module per ceremony, each exposing register(app, deps) and the Slack surfaces it uses
 (COMMANDS, ACTIONS, VIEWS, EVENTS), which the manifest test checks against bot/manifest.yml."""
 
-from bot.ceremonies import home, registry, rfc
+from bot.ceremonies import home, registry, rfc, sessions
 
-MODULES = [rfc, home, registry]
+MODULES = [rfc, sessions, home, registry]

@@ -158,6 +158,14 @@ def _falls_on_occurrence(meeting: Meeting, day: dt.date) -> bool:
     return any(o.date() == day for o in calendar.rule(meeting).between(lo, lo + dt.timedelta(days=1)))
 
 
+@check("demo-notebooks")
+def demo_notebooks(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """A demo's notebook is a file in demos/ (verified like the tutorials)."""
+    for demo in hub.demos:
+        if demo.notebook and not (hub.root / "demos" / demo.notebook).is_file():
+            yield problem(demo, "notebook", f"no notebook demos/{demo.notebook}", "demo-notebooks")
+
+
 @check("tutorials-clean")
 def tutorials_clean(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     """Committed tutorials hold no outputs: results (and anything secret they print) live only in

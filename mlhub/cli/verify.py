@@ -50,7 +50,7 @@ def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:
     from mlhub.verify.suite import describe, tutorials, verify
 
     try:
-        paths = tutorials(cfg.root, list(names))
+        paths = tutorials(cfg.root, list(names), demos=True)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"mlhub: verifying {len(paths)} tutorial(s) against {live.describe()}, {workers} at a time")
@@ -77,8 +77,9 @@ def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:
 @click.option("--max-age", type=click.IntRange(0), default=7, show_default=True,
               help="Days after which an unchanged tutorial runs again.")
 def verify_cmd(names, force, workers, budget, max_age) -> None:
-    """Execute the tutorials (all, or NAMES such as 02 or 02-track-experiments) against live
-    services; write executed copies and verification records. Unchanged tutorials are not run."""
+    """Execute the tutorials and the demos' notebooks (all, or NAMES such as 02 or
+    02-track-experiments) against live services; write executed copies and verification records.
+    Unchanged notebooks are not run."""
     from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 

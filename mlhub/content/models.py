@@ -309,6 +309,8 @@ class Demo(Record):
     recording: HttpUrl | None = None
     links: list[Link] = Field(default_factory=list, description="Notebooks or repositories.")
     services: list[Id] = Field(default_factory=list)
+    notebook: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*\.ipynb$")] | None = Field(
+        default=None, description="A notebook in demos/ that people can run; verified like the tutorials.")
 
 
 # Every content file kind, for JSON Schema export and the reference docs.

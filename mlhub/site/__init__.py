@@ -18,7 +18,7 @@ def render(hub: Hub, now: dt.datetime, verification: Verification | None = None)
     out |= catalog.render(hub)
     out |= sigs.render(hub, now)
     out |= ceremonies.render(hub, now)
-    out |= demos.render(hub)
+    out |= demos.render(hub, verification)
     out |= rfcs.render(hub)
     out[paths.HUB_JSON] = api.hub_json(hub)
     for name, text in schema.schemas().items():

@@ -52,7 +52,7 @@ def index(hub: Hub) -> str:
     )
 
 
-def demo_page(hub: Hub, demo: Demo) -> str:
+def demo_page(hub: Hub, demo: Demo, verification=None) -> str:
     here = paths.demo(demo.slug)
     services = [f"[{s.name}]({md.rel(here, paths.service(s.id))})"
                 for sid in demo.services if (s := hub.service(sid))]
@@ -65,11 +65,25 @@ def demo_page(hub: Hub, demo: Demo) -> str:
         ["Recording", f"[watch]({demo.recording})" if demo.recording else "coming soon"],
     ])
     links = "\n".join(f"- [{link.title}]({link.url})" for link in demo.links)
-    return md.page(demo.title, facts, demo.body.strip(), "## Links\n\n" + links if links else "")
+    notebook = ""
+    if demo.notebook:
+        from mlhub.site.tutorials import banner
+
+        rec = verification.records.get(demo.notebook.removesuffix(".ipynb")) if verification else None
+        notebook = (f"## Run it yourself\n\n{banner(rec)}\n\n"
+                    f"[Download the notebook]({demo.notebook}) and run it against the platform.")
+    return md.page(demo.title, facts, demo.body.strip(), notebook, "## Links\n\n" + links if links else "")
 
 
-def render(hub: Hub) -> dict[str, str]:
+def render(hub: Hub, verification=None) -> dict[str, str]:
+    import nbformat
+
     out = {paths.DEMOS: index(hub)}
     for demo in hub.demos:
-        out[paths.demo(demo.slug)] = demo_page(hub, demo)
+        out[paths.demo(demo.slug)] = demo_page(hub, demo, verification)
+        if demo.notebook:  # the executed copy when there is one, else the source
+            stem = demo.notebook.removesuffix(".ipynb")
+            nb = verification.executed.get(stem) if verification else None
+            out[f"demos/{demo.notebook}"] = nbformat.writes(nb) if nb is not None else \
+                (hub.root / "demos" / demo.notebook).read_text(encoding="utf-8")
     return out

@@ -52,7 +52,7 @@ def on_files(files: Files, config) -> Files:
     for path, text in pages.items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"mlhub: docs/{path} is generated from data; delete the committed copy")
-        if path.endswith(".ipynb"):
+        if path.endswith(".ipynb") and path.startswith("tutorials/"):
             # mkdocs-jupyter reads notebooks from disk (and offers that file for download)
             target = notebooks / path
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ def _kfp(rec: Record) -> str:
     return f"Kubeflow Pipelines {rec.kfp_version} ({where})"
 
 
-def banner(tut: Tutorial, rec: Record | None) -> str:
+def banner(rec: Record | None) -> str:
     """The HTML admonition at the top of a tutorial page."""
     if rec is None:
         kind, title = "warning", "Not verified yet"
@@ -56,7 +56,7 @@ def notebook(tut: Tutorial, verification: Verification) -> str:
     rec = verification.records.get(tut.id)
     nb = verification.executed.get(tut.id)
     nb = copy.deepcopy(nb) if nb is not None else nbformat.read(tut.path, as_version=4)
-    stamp = nbformat.v4.new_markdown_cell(banner(tut, rec))
+    stamp = nbformat.v4.new_markdown_cell(banner(rec))
     stamp.id = "mlhub-verification"
     nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, stamp)
     return nbformat.writes(nb)

@@ -31,9 +31,12 @@ class Outcome:
         return [r for r in self.records.values() if r.status == "infra-error"]
 
 
-def tutorials(root: Path, names: list[str] | None = None) -> list[Path]:
-    """The tutorial notebooks, all or those named (by id, number or file name)."""
+def tutorials(root: Path, names: list[str] | None = None, demos: bool = False) -> list[Path]:
+    """The tutorial notebooks (and with demos=True the demos' notebooks), all or those named (by
+    id, number or file name)."""
     every = sorted((root / "tutorials").glob("[0-9][0-9]-*.ipynb"))
+    if demos:
+        every += sorted((root / "demos").glob("*.ipynb"))
     if not names:
         return every
     chosen = []
