@@ -199,7 +199,8 @@ def modal() -> dict:
             b["hint"] = {"type": "plain_text", "text": hint}
         return b
 
-    return {"type": "modal", "callback_id": "demo_propose", "title": {"type": "plain_text", "text": "Propose a demo"},
+    return {"type": "modal", "callback_id": "demo_propose",
+            "title": {"type": "plain_text", "text": "Propose a demo"},
             "submit": {"type": "plain_text", "text": "Propose"},
             "blocks": [field("title", "Title"), field("team", "Team"),
                        field("presenters", "Presenters (GitHub logins, comma separated)", True, "you by default"),
