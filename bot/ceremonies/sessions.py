@@ -206,7 +206,8 @@ def modal() -> dict:
                        field("presenters", "Presenters (GitHub logins, comma separated)", True, "you by default"),
                        field("tools", "Tools or platforms shown (comma separated)"),
                        field("minutes", "Minutes (at most 10)", True),
-                       field("notebook", "Notebook in demos/ (optional)", True, "verified before the slot is confirmed")]}
+                       field("notebook", "Notebook in demos/ (optional)", True,
+                             "verified before the slot is confirmed")]}
 
 
 def register(app, deps: Deps) -> None:
