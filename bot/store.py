@@ -102,6 +102,17 @@ demos = Table(
 )
 
 
+notes = Table(
+    "minutes_notes", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("meeting_date", String(10), nullable=False),
+    Column("kind", String(16), nullable=False),  # decision | action
+    Column("text", Text, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     for table in (events, fcps, filings):
         table.create(conn, checkfirst=True)
@@ -119,6 +130,7 @@ def _v3(conn: Connection) -> None:
 
 def _v4(conn: Connection) -> None:
     demos.create(conn, checkfirst=True)
+    notes.create(conn, checkfirst=True)
 
 
 # Ordered schema migrations; each runs once, in its own transaction.
@@ -266,3 +278,25 @@ class Store:
                                     .values(data=json.dumps(data), updated=_now())).rowcount
                 if not done:
                     conn.execute(insert(demos).values(id=data["id"], data=json.dumps(data), updated=_now()))
+
+    def add_agenda_item(self, key: str, meeting_date: str, source: str, text_: str) -> bool:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(agenda_items).values(key=key, ceremony="ml-sync", meeting_date=meeting_date,
+                                                         source=source, text=text_, created=_now()))
+            return True
+        except IntegrityError:
+            return False
+
+    def add_note(self, note_id: str, meeting_date: str, kind: str, text_: str, by: str) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(notes).values(id=note_id, meeting_date=meeting_date, kind=kind, text=text_,
+                                                  by=by, created=_now()))
+        except IntegrityError:
+            pass
+
+    def notes(self, meeting_date: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(notes).where(notes.c.meeting_date == meeting_date)
+                                                  .order_by(notes.c.created)).mappings().all()]

@@ -72,6 +72,7 @@ def test_manifest_matches_the_registered_surfaces(bot):
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert commands == surfaces("COMMANDS")
     assert events == surfaces("EVENTS")
+    assert {s["callback_id"] for s in manifest["features"]["shortcuts"]} == surfaces("SHORTCUTS")
     # and each is really handled: a signed request gets an answer, not Bolt's 404 for "unhandled"
     for command in commands:
         assert bot.send(req.command(SECRET, HANNAH, "help", command=command)).status == 200

@@ -13,6 +13,7 @@ from mlhub.rfc import fcp as rules
 COMMANDS: list[str] = []
 ACTIONS: list[str] = []
 VIEWS: list[str] = []
+SHORTCUTS: list[str] = []
 EVENTS = ["app_home_opened"]
 
 

@@ -16,6 +16,7 @@ from mlhub import calendar, registry
 COMMANDS: list[str] = []
 ACTIONS: list[str] = []
 VIEWS: list[str] = []
+SHORTCUTS: list[str] = []
 EVENTS: list[str] = []
 PATH = "/mlflow/webhook"
 MAX_AGE = 300  # seconds a delivery may be old, as Slack does for its own requests

@@ -21,6 +21,7 @@ from mlhub.rfc.lifecycle import can_move
 COMMANDS = ["/rfc"]
 ACTIONS = ["rfc_approve"]
 VIEWS = ["rfc_new"]
+SHORTCUTS: list[str] = []
 EVENTS: list[str] = []
 
 NS = uuid.UUID("5f0d8a38-0c6e-4b7e-9a57-6f2b1c1d6e11")

@@ -19,6 +19,7 @@ from mlhub.verify.record import Record
 COMMANDS = ["/demo"]
 ACTIONS: list[str] = []
 VIEWS = ["demo_propose"]
+SHORTCUTS: list[str] = []
 EVENTS: list[str] = []
 NS = uuid.UUID("0b8f3c2e-6c43-4f0e-9d55-2d8f1f3b7a10")
 HORIZON_SESSIONS = 3

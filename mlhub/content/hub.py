@@ -38,6 +38,7 @@ class Hub:
     rfcs: list[Rfc] = field(default_factory=list)
     demos: list[Demo] = field(default_factory=list)
     tutorials: list[Tutorial] = field(default_factory=list)
+    minutes: list[str] = field(default_factory=list)  # dates of the ML Sync minutes in docs/ml-sync/
     # Ids of entries that exist but failed their schema: references to them are not reported
     # again as unknown, so one typo gives one error, not a cascade.
     unloaded: dict[str, set[str]] = field(

@@ -214,4 +214,9 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
             problems.append(
                 Problem(_rel(root, path), "", f"file name must match {TUTORIAL_FILE.pattern}", "files")
             )
+    for path in sorted((root / "docs" / "ml-sync").glob("*.md")):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", path.stem):
+            hub.minutes.append(path.stem)
+        elif path.name != "index.md":
+            problems.append(Problem(_rel(root, path), "", "ML Sync minutes are named YYYY-MM-DD.md", "files"))
     return hub, problems

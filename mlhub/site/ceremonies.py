@@ -62,5 +62,14 @@ def roadmap_page(hub: Hub) -> str:
                    md.table(["Item", "Status", "Owner", "Services", "Notes"], rows))
 
 
+def minutes_page(hub: Hub) -> str:
+    here = paths.MINUTES
+    rows = "\n".join(f"- [ML Sync {day}]({md.rel(here, f'ml-sync/{day}.md')})" for day in reversed(hub.minutes))
+    return md.page("ML Sync minutes", "The hosts publish the minutes of every ML Sync from Slack "
+                   "(`/mlsync publish`); each arrives as a pull request to `docs/ml-sync/`.",
+                   rows or "No minutes yet.")
+
+
 def render(hub: Hub, now: dt.datetime) -> dict[str, str]:
-    return {paths.CEREMONIES: ceremonies_page(hub, now), paths.ROADMAP: roadmap_page(hub)}
+    return {paths.CEREMONIES: ceremonies_page(hub, now), paths.ROADMAP: roadmap_page(hub),
+            paths.MINUTES: minutes_page(hub)}
