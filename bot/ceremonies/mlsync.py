@@ -20,7 +20,8 @@ NS = uuid.UUID("9a6d3c44-1f0e-4f55-a2c3-4a1d2b3c4d5e")
 HELP = """*ML Sync* (`/mlsync ...`)
 • `/mlsync add TEXT` (or `/mlsync add` for a form, or the message shortcut *Add to ML Sync agenda*)
 • `/mlsync agenda`: the items for the next Sync
-• Hosts: `/mlsync decision TEXT` · `/mlsync action OWNER TEXT` · `/mlsync publish [YYYY-MM-DD]` (the minutes, as a pull request)"""
+• Hosts: `/mlsync decision TEXT` · `/mlsync action OWNER TEXT` · `/mlsync publish [YYYY-MM-DD]` \
+(the minutes, as a pull request)"""
 
 
 class Refusal(Exception):
@@ -154,7 +155,8 @@ def register(app, deps: Deps) -> None:
     @app.shortcut("mlsync_add_message")
     def on_shortcut(ack, body, client):
         message = body.get("message", {})
-        link = f" <https://slack.com/archives/{body.get('channel', {}).get('id')}/p{message.get('ts', '').replace('.', '')}|message>"
+        channel = body.get("channel", {}).get("id")
+        link = f" <https://slack.com/archives/{channel}/p{message.get('ts', '').replace('.', '')}|message>"
         try:
             answer = add_item(deps, body["user"]["id"], (message.get("text") or "")[:400] + link,
                               str(uuid.uuid5(NS, f"{body.get('channel', {}).get('id')}:{message.get('ts')}")))
