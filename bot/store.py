@@ -113,6 +113,14 @@ notes = Table(
 )
 
 
+polls = Table(
+    "sig_polls", metadata,
+    Column("sig", String(64), primary_key=True),
+    Column("data", Text, nullable=False),  # {"slots": [[weekday, minute]], "sizes": [..], "votes": {n: [ids]}}
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     for table in (events, fcps, filings):
         table.create(conn, checkfirst=True)
@@ -131,6 +139,7 @@ def _v3(conn: Connection) -> None:
 def _v4(conn: Connection) -> None:
     demos.create(conn, checkfirst=True)
     notes.create(conn, checkfirst=True)
+    polls.create(conn, checkfirst=True)
 
 
 # Ordered schema migrations; each runs once, in its own transaction.
@@ -300,3 +309,25 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(select(notes).where(notes.c.meeting_date == meeting_date)
                                                   .order_by(notes.c.created)).mappings().all()]
+
+    def save_poll(self, sig: str, slots_: list, sizes: list[int]) -> None:
+        data = json.dumps({"slots": slots_, "sizes": sizes, "votes": {}})
+        with self.engine.begin() as conn:
+            if not conn.execute(update(polls).where(polls.c.sig == sig).values(data=data, updated=_now())).rowcount:
+                conn.execute(insert(polls).values(sig=sig, data=data, updated=_now()))
+
+    def poll(self, sig: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(polls.c.data).where(polls.c.sig == sig)).scalar()
+        return json.loads(row) if row else None
+
+    def vote(self, sig: str, option: str, person: str) -> None:
+        """One vote per person: a new vote replaces the old one."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(polls.c.data).where(polls.c.sig == sig).with_for_update()).scalar()
+            if row is None:
+                return
+            data = json.loads(row)
+            data["votes"] = {k: [p for p in v if p != person] for k, v in data["votes"].items()}
+            data["votes"].setdefault(option, []).append(person)
+            conn.execute(update(polls).where(polls.c.sig == sig).values(data=json.dumps(data), updated=_now()))

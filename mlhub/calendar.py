@@ -107,6 +107,8 @@ def _event(meeting: Meeting, calendar: str, description: str) -> Event:
     ev = Event()
     first = start(meeting)
     ev.add("uid", uid(meeting))
+    # every skipped occurrence is a change calendar clients must apply: SEQUENCE grows with them
+    ev.add("sequence", len(meeting.exdates))
     ev.add("summary", meeting.title)
     ev.add("dtstart", first)
     ev.add("dtend", first + meeting.duration)
