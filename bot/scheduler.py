@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, text, update
@@ -21,26 +19,12 @@ from bot.store import jobs, snapshots
 from mlhub import calendar
 from mlhub.calendar import Occurrence
 from mlhub.community import agenda
+from mlhub.community.jobs import timings
 
 log = logging.getLogger("mlhub.bot.scheduler")
 LOCK_KEY = 7_316_221  # pg advisory lock id of the ticker
 HORIZON = dt.timedelta(days=90)
 GRACE = dt.timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    offset: Callable[[Occurrence], dt.datetime]  # when it is due
-
-
-ACTIONS: dict[str, list[Action]] = {
-    "ml-sync": [Action("agenda-draft", lambda o: o.start - dt.timedelta(days=1)),
-                Action("reminder", lambda o: o.start - dt.timedelta(minutes=15)),
-                Action("minutes-prompt", lambda o: o.end)],
-    "community-sessions": [Action("reminder", lambda o: o.start - dt.timedelta(days=1))],
-}
-SIG_ACTIONS = [Action("reminder", lambda o: o.start - dt.timedelta(minutes=15))]
 
 
 def job_key(occ: Occurrence, action: str) -> str:
@@ -62,8 +46,8 @@ class Scheduler:
         hub = self.deps.hub()
         wanted = {}
         for occ in calendar.upcoming(hub, now - self.grace, days=HORIZON.days):
-            for action in ACTIONS.get(occ.calendar, SIG_ACTIONS):
-                wanted[job_key(occ, action.name)] = (occ, action.name, action.offset(occ))
+            for timing in timings(occ.calendar):
+                wanted[job_key(occ, timing.action)] = (occ, timing.action, timing.due(occ.start, occ.end))
         engine = self.deps.store.engine
         with engine.connect() as conn:
             have = set(conn.execute(select(jobs.c.key).where(jobs.c.key.in_(list(wanted)))).scalars())

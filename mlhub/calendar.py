@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
+from mlhub.community import jobs
 from mlhub.content.hub import Hub
 from mlhub.content.models import Meeting
 
@@ -119,6 +120,13 @@ def _event(meeting: Meeting, calendar: str, description: str) -> Event:
         ev.add("exdate", dt.datetime.combine(day, meeting.dtstart.time()).replace(tzinfo=first.tzinfo))
     ev.add("categories", [calendar])
     ev.add("description", description)
+    for timing in jobs.timings(calendar):  # what the bot posts, as alarms in people's own calendars
+        if timing.anchor == "start" and timing.offset < dt.timedelta(0):
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", timing.summary)
+            alarm.add("trigger", timing.offset)
+            ev.add_component(alarm)
     if meeting.url:
         ev.add("url", str(meeting.url))
         ev.add("location", str(meeting.url))

@@ -92,3 +92,11 @@ def test_upcoming_is_sorted_and_bounded(hub, now):
     assert starts == sorted(starts)
     assert all(now <= s < now + dt.timedelta(days=30) for s in starts)
     assert {o.calendar for o in occ} >= {"ml-sync", "sig-pipelines"}
+
+
+def test_the_bots_timed_posts_are_alarms_in_the_feeds(feeds):
+    sync = next(iter(Calendar.from_ical(feeds["ml-sync.ics"]).walk("VEVENT")))
+    triggers = sorted(a["TRIGGER"].dt for a in sync.walk("VALARM"))
+    assert triggers == [-dt.timedelta(days=1), -dt.timedelta(minutes=15)]
+    sig = next(iter(Calendar.from_ical(feeds["sig-pipelines.ics"]).walk("VEVENT")))
+    assert [a["TRIGGER"].dt for a in sig.walk("VALARM")] == [-dt.timedelta(minutes=15)]
