@@ -21,9 +21,10 @@ def store(request, tmp_path):
     url = request.getfixturevalue("postgres_url")
     s = Store(url)
     yield s
+    from bot.store import metadata
+
     with s.engine.begin() as conn:  # a clean database for the next test
-        for table in ("events", "fcps", "rfc_filings", "schema_version"):
-            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        metadata.drop_all(conn)
     s.engine.dispose()
 
 

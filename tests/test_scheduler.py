@@ -72,6 +72,7 @@ def test_a_month_across_dst_with_a_restart_posts_each_job_once(month_bot, tmp_pa
     # the bot restarts: a new process, a new store connection, the same database
     restarted = dataclasses.replace(bot.deps, store=Store(bot.deps.config.db_url))
     run([Scheduler(restarted, bot.app.client)], middle, END)
+    restarted.store.engine.dispose()
     messages = posted(bot)
     assert len(messages) == len({(m["channel"], m["text"]) for m in messages})  # nothing twice
     assert by_calendar(messages) == expected(START, END)
@@ -103,10 +104,13 @@ def test_two_processes_on_postgres_post_each_job_once(tmp_path, postgres_url):
     finally:
         from sqlalchemy import text
 
+        from bot.store import metadata
+
+        other.store.engine.dispose()
         with bot.deps.store.engine.begin() as conn:
-            for table in ("jobs", "snapshots", "agenda_items", "registry_events", "events", "fcps",
-                          "rfc_filings", "schema_version"):
-                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS schema_version"))
+        bot.deps.store.engine.dispose()
         bot.slack.stop()
         bot.github.stop()
 
