@@ -49,7 +49,7 @@ def test_propose_confirm_record_and_the_entry_arrives_as_a_pull_request(bot, tmp
     url = "https://stream.corp.example/v/feature-store"
     assert "pull request" in answer(bot.send(req.command(SECRET, HANNAH, f"recording {p.id[:8]} {url}",
                                                          command="/demo")))
-    wait_until(lambda: bot.github.pulls)
+    wait_until(lambda: bot.github.pulls and bot.github.pulls[0].labels)  # labels come after the PR
     (pull,) = bot.github.pulls
     path = "demos/2026-11-26-feature-store-in-ten-minutes.md"
     text = bot.github.files[pull.head][path]
