@@ -8,8 +8,6 @@ import datetime as dt
 import threading
 from collections import Counter
 
-import pytest
-
 from bot.scheduler import GRACE, Scheduler
 from bot.store import Store
 from mlhub import calendar
@@ -57,16 +55,7 @@ def run(schedulers, start, end):
         i += 1
 
 
-@pytest.fixture
-def month_bot(tmp_path):
-    b = make_bot(tmp_path)
-    yield b
-    b.slack.stop()
-    b.github.stop()
-
-
-def test_a_month_across_dst_with_a_restart_posts_each_job_once(month_bot, tmp_path):
-    bot = month_bot
+def test_a_month_across_dst_with_a_restart_posts_each_job_once(bot):
     middle = dt.datetime(2027, 3, 16, 7, 3, tzinfo=dt.UTC)
     run([Scheduler(bot.deps, bot.app.client)], START, middle)
     # the bot restarts: a new process, a new store connection, the same database
@@ -115,8 +104,7 @@ def test_two_processes_on_postgres_post_each_job_once(tmp_path, postgres_url):
         bot.github.stop()
 
 
-def test_after_downtime_recent_jobs_fire_late_and_old_ones_are_missed(month_bot):
-    bot = month_bot
+def test_after_downtime_recent_jobs_fire_late_and_old_ones_are_missed(bot):
     sched = Scheduler(bot.deps, bot.app.client)
     sched.tick(START)
     # the SIG Pipelines reminder is due 09:45 New York time on Wed 2027-03-03 (14:45 UTC)

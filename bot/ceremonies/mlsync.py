@@ -7,8 +7,9 @@ import datetime as dt
 import uuid
 
 from bot.deps import Deps
+from bot.publishing import publish_pending
 from mlhub import calendar
-from mlhub.publish import Change, PublishError
+from mlhub.publish import Change
 
 COMMANDS = ["/mlsync"]
 ACTIONS: list[str] = []
@@ -105,21 +106,13 @@ def command(deps: Deps, user: str, text: str, key: str) -> str:
 
 
 def publish_minutes(deps: Deps, client, user: str) -> None:
-    for e in deps.outbox.entries("pending"):
-        if e.kind != "minutes":
-            continue
+    def change(e) -> Change:
         day = e.payload["day"]
-        change = Change(branch=f"ml-sync/{day}", files={f"docs/ml-sync/{day}.md": e.payload["text"]},
-                        message=f"ML Sync minutes {day}", title=f"ML Sync minutes {day}",
-                        body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
-        try:
-            out = deps.publisher.publish(change, deps.outbox.journal(e.id), progress=lambda _: None)
-        except PublishError as exc:
-            deps.outbox.update(e.id, message=str(exc))
-            client.chat_postMessage(channel=user, text=f"The minutes are stored but not published yet: {exc}")
-            continue
-        deps.outbox.update(e.id, state="done", message=str(out))
-        client.chat_postMessage(channel=user, text=f"Minutes of {day}: {out.url or out.branch}")
+        return Change(branch=f"ml-sync/{day}", files={f"docs/ml-sync/{day}.md": e.payload["text"]},
+                      message=f"ML Sync minutes {day}", title=f"ML Sync minutes {day}",
+                      body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
+
+    publish_pending(deps, client, user, "minutes", change, lambda e: f"The minutes of {e.payload['day']}")
 
 
 def register(app, deps: Deps) -> None:

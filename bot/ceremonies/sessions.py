@@ -10,9 +10,10 @@ import shlex
 import uuid
 
 from bot.deps import Deps
+from bot.publishing import publish_pending
 from mlhub import calendar
 from mlhub.community.sessions import MAX_DEMO_MINUTES, Proposal, assign, entry
-from mlhub.publish import Change, PublishError
+from mlhub.publish import Change
 from mlhub.publish.outbox import Outbox
 from mlhub.verify.record import Record
 
@@ -134,21 +135,13 @@ def command(deps: Deps, outbox: Outbox, user: str, text: str) -> str:
 
 
 def publish_entries(deps: Deps, client, user: str) -> None:
-    for e in deps.outbox.entries("pending"):
-        if e.kind != "demo":
-            continue
+    def change(e) -> Change:
         branch = "demo/" + e.payload["path"].removeprefix("demos/").removesuffix(".md")
-        change = Change(branch=branch, files={e.payload["path"]: e.payload["text"]},
-                        message=f"Demo: {e.payload['title']}", title=f"Demo: {e.payload['title']}",
-                        body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
-        try:
-            out = deps.publisher.publish(change, deps.outbox.journal(e.id), progress=lambda _: None)
-        except PublishError as exc:
-            deps.outbox.update(e.id, message=str(exc))
-            client.chat_postMessage(channel=user, text=f"The demo entry is stored but not published yet: {exc}")
-            continue
-        deps.outbox.update(e.id, state="done", message=str(out))
-        client.chat_postMessage(channel=user, text=f"Demo entry: {out.url or out.branch}")
+        return Change(branch=branch, files={e.payload["path"]: e.payload["text"]},
+                      message=f"Demo: {e.payload['title']}", title=f"Demo: {e.payload['title']}",
+                      body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
+
+    publish_pending(deps, client, user, "demo", change, lambda e: f"The demo entry for {e.payload['title']}")
 
 
 def _value(view: dict, block: str) -> str:

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from bot.ceremonies.home import user_zone
 from bot.deps import Deps
+from bot.publishing import publish_pending
 from mlhub import calendar
 from mlhub.community import sigfile, slots
-from mlhub.publish import Change, PublishError
+from mlhub.publish import Change
 
 COMMANDS = ["/sig"]
 ACTIONS = ["sig_vote"]
@@ -180,20 +181,12 @@ def poll_message(deps: Deps, sig_id: str) -> tuple[str, list]:
 
 
 def publish_edits(deps: Deps, client, user: str) -> None:
-    for e in deps.outbox.entries("pending"):
-        if e.kind != "sigs-edit":
-            continue
-        change = Change(branch=e.payload["branch"], files={SIGS_FILE: e.payload["text"]},
-                        message=e.payload["title"], title=e.payload["title"], labels=["sig"],
-                        body="Proposed from Slack; a chair merges it.")
-        try:
-            out = deps.publisher.publish(change, deps.outbox.journal(e.id), progress=lambda _: None)
-        except PublishError as exc:
-            deps.outbox.update(e.id, message=str(exc))
-            client.chat_postMessage(channel=user, text=f"Stored, not published yet: {exc}")
-            continue
-        deps.outbox.update(e.id, state="done", message=str(out))
-        client.chat_postMessage(channel=user, text=f"{e.payload['title']}: {out.url or out.branch}")
+    def change(e) -> Change:
+        return Change(branch=e.payload["branch"], files={SIGS_FILE: e.payload["text"]},
+                      message=e.payload["title"], title=e.payload["title"], labels=["sig"],
+                      body="Proposed from Slack; a chair merges it.")
+
+    publish_pending(deps, client, user, "sigs-edit", change, lambda e: e.payload["title"])
 
 
 def register(app, deps: Deps) -> None:

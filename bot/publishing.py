@@ -1,0 +1,26 @@
+"""Publishing what the ceremonies stored in the outbox (minutes, demo entries, sigs.yaml edits):
+one loop for all, telling the person who asked where it stands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.deps import Deps
+from mlhub.publish import Change, PublishError
+from mlhub.publish.outbox import Entry
+
+
+def publish_pending(deps: Deps, client, user: str, kind: str, change: Callable[[Entry], Change],
+                    what: Callable[[Entry], str]) -> None:
+    """Publish every pending outbox entry of a kind; DM the user the pull request or the problem."""
+    for entry in deps.outbox.entries("pending"):
+        if entry.kind != kind:
+            continue
+        try:
+            out = deps.publisher.publish(change(entry), deps.outbox.journal(entry.id), progress=lambda _: None)
+        except PublishError as exc:
+            deps.outbox.update(entry.id, message=str(exc))
+            client.chat_postMessage(channel=user, text=f"{what(entry)} is stored but not published yet: {exc}")
+            continue
+        deps.outbox.update(entry.id, state="done", message=str(out))
+        client.chat_postMessage(channel=user, text=f"{what(entry)}: {out.url or out.branch}")
