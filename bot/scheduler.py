@@ -130,6 +130,12 @@ class Scheduler:
                     "publish the minutes.")
         else:
             body = f"Reminder: *{title}* on {when}."
+            if job["calendar"] == "community-sessions":
+                from bot.ceremonies.sessions import confirmed_on
+
+                demos = confirmed_on(self.deps, local.date())
+                body += "".join(f"\n• {p.title} ({p.team}; {', '.join(p.presenters)})" for p in demos) \
+                    or "\nNo demo confirmed yet: propose one with `/demo propose`."
         self.client.chat_postMessage(channel=f"#{channel}", text=body + note)
 
     def _where(self, hub, cal: str) -> tuple[str, str, str]:

@@ -38,7 +38,7 @@ def the(bot, title):
 def test_propose_confirm_record_and_the_entry_arrives_as_a_pull_request(bot, tmp_path):
     assert bot.send(req.command(SECRET, HANNAH, "propose", command="/demo")).status == 200
     assert bot.slack.wait_for("views.open")
-    propose(bot, HANNAH, "VD1")
+    propose(bot, HANNAH, "VD1", links="https://git.corp.example/platform/feast-demo")
     p = the(bot, "Feature store in ten minutes")
     assert p.state == "scheduled" and p.session == "2026-11-26"  # the last Thursday of November
     wait_until(lambda: any("is scheduled on 2026-11-26" in m.get("text", "")
@@ -46,6 +46,13 @@ def test_propose_confirm_record_and_the_entry_arrives_as_a_pull_request(bot, tmp
 
     assert "only a presenter" in answer(bot.send(req.command(SECRET, KENJI, f"confirm {p.id[:8]}", command="/demo")))
     assert "Confirmed" in answer(bot.send(req.command(SECRET, HANNAH, f"confirm {p.id[:8]}", command="/demo")))
+    # the day before the session, its reminder lists the confirmed demos
+    from bot.scheduler import Scheduler
+
+    sched = Scheduler(bot.deps, bot.app.client)
+    sched.tick(dt.datetime(2026, 11, 25, 15, 5, tzinfo=dt.UTC))
+    reminder = [m["text"] for m in bot.slack.delivered("chat.postMessage") if m["channel"] == "#ml-community"]
+    assert len(reminder) == 1 and "• Feature store in ten minutes (ML Platform; hannah-okafor)" in reminder[0]
     url = "https://stream.corp.example/v/feature-store"
     assert "pull request" in answer(bot.send(req.command(SECRET, HANNAH, f"recording {p.id[:8]} {url}",
                                                          command="/demo")))
@@ -54,6 +61,7 @@ def test_propose_confirm_record_and_the_entry_arrives_as_a_pull_request(bot, tmp
     path = "demos/2026-11-26-feature-store-in-ten-minutes.md"
     text = bot.github.files[pull.head][path]
     assert f"recording: {url}" in text and pull.labels == ["demo"]
+    assert "url: https://git.corp.example/platform/feast-demo" in text
     copy = tmp_path / "repo"
     shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".venv", ".git", "site", ".state", ".cache"))
     (copy / path).write_text(text)
@@ -77,9 +85,9 @@ def test_a_demo_whose_notebook_fails_verification_cannot_be_confirmed(bot):
 
 def test_bad_proposals_name_the_field(bot):
     body = json.loads(propose(bot, HANNAH, "VD3", title="", team="", tools="", minutes="25",
-                              presenters="nobody", notebook="missing.ipynb").body)
+                              presenters="nobody", notebook="missing.ipynb", links="ftp://x").body)
     assert body["response_action"] == "errors"
-    assert set(body["errors"]) == {"title", "team", "tools", "minutes", "presenters", "notebook"}
+    assert set(body["errors"]) == {"title", "team", "tools", "minutes", "presenters", "notebook", "links"}
     assert sessions._load(bot.deps) == []
     assert answer(bot.send(req.command(SECRET, HANNAH, "confirm", command="/demo"))) == "usage: /demo confirm ID"
 

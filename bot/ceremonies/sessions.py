@@ -51,6 +51,10 @@ def _save(deps: Deps, proposals: list[Proposal]) -> None:
     deps.store.save_proposals([dataclasses.asdict(p) for p in proposals])
 
 
+def confirmed_on(deps: Deps, day: dt.date) -> list[Proposal]:
+    return [p for p in _load(deps) if p.session == day.isoformat() and p.state == "confirmed"]
+
+
 def next_sessions(deps: Deps) -> list[dt.date]:
     hub = deps.hub()
     cs = hub.ceremonies.community_sessions
@@ -161,6 +165,9 @@ def submission(deps: Deps, user: str, view: dict) -> dict:
     tools = [x.strip() for x in _value(view, "tools").split(",") if x.strip()]
     minutes = _value(view, "minutes") or str(MAX_DEMO_MINUTES)
     notebook = _value(view, "notebook") or None
+    links = [u.strip() for u in _value(view, "links").replace(",", "\n").splitlines() if u.strip()]
+    if bad := [u for u in links if not u.startswith(("https://", "http://"))]:
+        errors["links"] = f"links are http(s) URLs, one per line: {', '.join(bad)}"
     if not title or len(title) > 120:
         errors["title"] = "give a title of 1 to 120 characters"
     if not team:
@@ -177,6 +184,7 @@ def submission(deps: Deps, user: str, view: dict) -> dict:
         return errors
     p = Proposal(id=str(uuid.uuid5(NS, view["id"])), title=title, team=team, presenters=tuple(presenters),
                  tools=tuple(tools), minutes=int(minutes), notebook=notebook,
+                 links=tuple((u.rsplit("/", 1)[-1] or u, u) for u in links),
                  created=deps.clock().isoformat())
     if not any(x.id == p.id for x in _load(deps)):
         _save(deps, [p])
@@ -200,6 +208,7 @@ def modal() -> dict:
                        field("presenters", "Presenters (GitHub logins, comma separated)", True, "you by default"),
                        field("tools", "Tools or platforms shown (comma separated)"),
                        field("minutes", "Minutes (at most 10)", True),
+                       field("links", "Links: notebooks or repositories (one per line)", True),
                        field("notebook", "Notebook in demos/ (optional)", True,
                              "verified before the slot is confirmed")]}
 
