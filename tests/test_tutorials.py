@@ -155,3 +155,29 @@ def test_unknown_tutorial_is_a_usage_error(mlflow_server, tmp_path):
     env = {"MLHUB_ROOT": str(REPO), "MLHUB_STATE_DIR": str(tmp_path), "MLFLOW_TRACKING_URI": mlflow_server.url}
     res = mlhub("verify", "99", env=env)
     assert res.returncode == 2 and "no tutorial '99'" in res.stderr
+
+
+def test_services_up_prints_the_url_and_stops_cleanly(tmp_path):
+    import re
+    import signal
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLHUB_", "MLFLOW_", "KFP_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "mlhub", "services", "up"], env=env | {
+        "MLHUB_ROOT": str(REPO), "MLHUB_STATE_DIR": str(tmp_path)}, stdout=subprocess.PIPE, text=True)
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        lines.append(proc.stdout.readline())
+        if "running; Ctrl-C stops" in lines[-1]:
+            break
+    url = re.search(r"export MLFLOW_TRACKING_URI=(\S+)", "".join(lines)).group(1)
+    assert url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+        assert resp.status == 200
+    proc.send_signal(signal.SIGTERM)  # as systemd or CI would stop it; Ctrl-C works the same
+    assert proc.wait(timeout=60) is not None
+    proc.stdout.close()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/health", timeout=2)

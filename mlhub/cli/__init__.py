@@ -14,6 +14,16 @@ from mlhub.config import Config, ConfigError
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM (systemd, `timeout`, CI) like Ctrl-C, so the services started are stopped."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def config() -> Config:
     try:
         return Config.from_env()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import config, main, root_option
+from mlhub.cli import config, main, root_option, stop_on_sigterm
 from mlhub.cli.content import print_problems
 
 
@@ -66,6 +66,7 @@ def up(no_verify: bool) -> None:
     from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
+    stop_on_sigterm()
     cfg = config()
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)
@@ -83,6 +84,8 @@ def up(no_verify: bool) -> None:
             start_bot(live)
             click.echo(f"mlhub: site on http://{cfg.site_addr}/ · MLflow UI on {live.mlflow_uri}/")
             serve(cfg.root, cfg.site_addr)
+    except KeyboardInterrupt:
+        click.echo("mlhub: stopped")
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
 

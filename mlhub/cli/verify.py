@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import config, main
+from mlhub.cli import config, main, stop_on_sigterm
 
 
 def verify_dir(cfg) -> Path:
@@ -27,6 +27,7 @@ def services_up() -> None:
     from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
+    stop_on_sigterm()
     cfg = config()
     click.echo("mlhub: starting MLflow (sqlite and artifacts under "
                f"{cfg.state_dir / 'mlflow'}) ...")
