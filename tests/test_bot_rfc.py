@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 
-import yaml
-
 from mlhub.content import validate
 from mlhub.content.files import split_front_matter
 
 from .bot_fixtures import SECRET, wait_until
+from .conftest import REPO
 from .fakes import slack_requests as req
 from .fakes.slack import _json
 
@@ -85,7 +84,7 @@ def test_a_full_final_comment_period(bot):
 def test_the_decided_rfc_passes_the_lint(bot, tmp_path):
     test_a_full_final_comment_period(bot)
     copy = tmp_path / "repo"
-    shutil.copytree(REPO_DIR, copy, ignore=shutil.ignore_patterns(".venv", ".git", "site", ".state", ".cache"))
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".venv", ".git", "site", ".state", ".cache"))
     (copy / PATH).write_text(bot.github.files["rfc/0003"][PATH])
     _, problems = validate(copy, bot.clock())
     assert [str(p) for p in problems] == []
@@ -135,6 +134,3 @@ def test_invalid_modal_submission_shows_errors_and_stores_nothing(bot):
     assert body["response_action"] == "errors" and set(body["errors"]) >= {"title", "sig", "options"}
     assert bot.deps.outbox.entries() == []
 
-
-REPO_DIR = __import__("tests.conftest", fromlist=["REPO"]).REPO
-_ = yaml

@@ -154,3 +154,12 @@ def test_outbox_retry_finishes_what_a_failure_left(fake, tmp_path):
 def test_partial_github_settings_are_a_usage_error():
     res = mlhub("rfc", "list", env={"GITHUB_URL": "https://api.github.com"})
     assert res.returncode == 2 and "missing GITHUB_TOKEN, GITHUB_REPO" in res.stderr
+
+
+def test_outbox_retry_explains_requests_only_the_bot_publishes(tmp_path):
+    from mlhub.publish.outbox import Outbox
+
+    Outbox(tmp_path / "outbox.sqlite").add("minutes", {"day": "2026-11-24", "text": "# ML Sync"})
+    res = mlhub("outbox", "retry", env={"MLHUB_STATE_DIR": str(tmp_path)})
+    assert res.returncode == 0 and "Traceback" not in res.stderr
+    assert "a 'minutes' request is published by the Slack bot" in res.stdout

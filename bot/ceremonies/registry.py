@@ -4,7 +4,6 @@ post the event in the owning SIG's channel, and put new champions on the next ML
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -90,7 +89,7 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
             text += " (no SIG owns this model: add a `registry` route in community/sigs.yaml)"
         agenda = None
         if event == "model_version_alias.created" and hub.ceremonies:
-            nxt = calendar.next_occurrence(hub.ceremonies.ml_sync.meeting, dt.datetime.now(dt.UTC))
+            nxt = calendar.next_occurrence(hub.ceremonies.ml_sync.meeting, deps.clock())
             if nxt:
                 agenda = {"key": f"registry:{delivery}", "ceremony": "ml-sync", "source": "registry",
                           "meeting_date": nxt.start.date().isoformat(),

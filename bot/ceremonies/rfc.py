@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import threading
 import uuid
+from collections import defaultdict
 from dataclasses import replace
 
 from bot import blocks, texts
@@ -228,8 +230,17 @@ def _want_on_branch(state: rules.Fcp, decided: dt.date | None) -> dict:
     return {}
 
 
+_sync_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+
+
 def sync(deps: Deps, client, number: int) -> None:
-    """Make the branch and the live-state message match the stored state. Safe to repeat."""
+    """Make the branch and the live-state message match the stored state. Safe to repeat; one at
+    a time per RFC, so a slower follow-up never writes an older state over a newer one."""
+    with _sync_locks[number]:
+        _sync(deps, client, number)
+
+
+def _sync(deps: Deps, client, number: int) -> None:
     apply_edits(deps, number)
     found = deps.store.fcp(number)
     if not found:

@@ -58,6 +58,10 @@ def outbox_retry(entry_id: str | None) -> None:
     handlers = {"rfc": filing.resume}
     hub, failed = load(cfg.root), False
     for entry in pending:
+        if entry.kind not in handlers:  # minutes, demo entries, sigs.yaml edits: the bot publishes them
+            click.echo(f"{entry.id[:8]}: a {entry.kind!r} request is published by the Slack bot; "
+                       "repeat its command in Slack to retry it")
+            continue
         try:
             out = handlers[entry.kind](cfg.root, hub, publisher(cfg), box, entry.id, click.echo)
             click.echo(f"{entry.id[:8]}: {out}")

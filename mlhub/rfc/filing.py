@@ -75,8 +75,8 @@ def _numbers(names: set[str], pattern: str) -> set[int]:
 
 def next_number(publisher: Publisher, box: Outbox, entry_id: str, minimum: int = 1,
                 progress: Progress = print) -> int:
-    taken = _numbers(publisher.existing_files("rfcs"), r"^(\d{4})-")
-    taken |= _numbers(publisher.taken_branches("rfc/"), r"^rfc/(\d{4})$")
+    taken = _numbers(publisher.existing_files("rfcs", progress), r"^(\d{4})-")
+    taken |= _numbers(publisher.taken_branches("rfc/", progress), r"^rfc/(\d{4})$")
     for other in box.entries("pending"):
         if other.kind == "rfc" and other.id != entry_id and other.journal.get("number"):
             taken.add(int(other.journal["number"]))

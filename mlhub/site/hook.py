@@ -37,7 +37,9 @@ def on_config(config):
     try:
         _state = Config.from_env({**os.environ, "MLHUB_ROOT": str(root)}).state_dir
         _hub = load(root)
-    except (ContentError, ConfigError) as exc:
+    except ConfigError as exc:
+        raise PluginError(f"mlhub: configuration error: {exc}") from None
+    except ContentError as exc:
         raise PluginError(f"mlhub: content is invalid; run `mlhub validate`.\n{exc}") from None
     if config["nav"]:
         config["nav"] = nav.expand(config["nav"], nav.sections(_hub))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import html
 from dataclasses import dataclass, field
 
@@ -90,6 +89,3 @@ def render(hub: Hub, verification: Verification | None = None) -> dict[str, str]
         out[paths.tutorial(tut.id)] = notebook(tut, verification)
     return out
 
-
-def age(rec: Record, now: dt.datetime) -> dt.timedelta:
-    return now - rec.started_at
