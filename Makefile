@@ -4,13 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: up test lint validate site bench install system-deps clean
+.PHONY: up test lint validate site bench bench-bot install system-deps clean
 
 up: install  ## install everything and run the hub on its embedded defaults
 	$(BIN)/mlhub up
 
 test: install system-deps  ## install everything and run every test
 	$(BIN)/ruff check mlhub bot tests bench
+	$(BIN)/mypy
 	$(BIN)/mlhub validate
 	$(BIN)/python -m pytest
 
@@ -27,6 +28,7 @@ system-deps:  ## what the tests need from Debian (Chromium); installs it when mi
 
 lint: install
 	$(BIN)/ruff check mlhub bot tests bench
+	$(BIN)/mypy
 
 validate: install
 	$(BIN)/mlhub validate
@@ -36,6 +38,10 @@ site: install
 
 bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers)
 	$(BIN)/python bench/verify.py
+
+bench-bot: install  ## the Slack bot: 80 interactions against a Slack answering in 250 ms, then 50 clients of load
+	$(BIN)/python bench/bot_interactions.py
+	$(BIN)/python bench/bot.py
 
 clean:
 	rm -rf site schemas .pytest_cache

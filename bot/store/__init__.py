@@ -1,0 +1,394 @@
+"""The bot's store: the engine (SQLite in WAL mode, or PostgreSQL), its Alembic migrations, named
+locks across processes, and every query the bot runs. Each change is one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import bindparam, create_engine, event, insert, inspect, select, text, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.tables import (
+    agenda_items,
+    channels,
+    demos,
+    events,
+    fcps,
+    filings,
+    jobs,
+    metadata,
+    notes,
+    polls,
+    registry_events,
+    slack_users,
+    snapshots,
+)
+from mlhub.rfc import fcp as rules
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0002"
+Clock = Callable[[], dt.datetime]
+_local_locks: dict[str, threading.Lock] = {}
+
+__all__ = ["FcpRow", "Store", "metadata", "jobs"]
+
+# The statements every command runs, built once: building a statement costs more than running it.
+AGENDA_OF_DAY = (select(agenda_items).where(agenda_items.c.ceremony == bindparam("ceremony"),
+                                            agenda_items.c.meeting_date == bindparam("day"))
+                 .order_by(agenda_items.c.created))
+FILINGS = select(filings).order_by(filings.c.number)
+FILING = select(filings).where(filings.c.number == bindparam("number"))
+FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
+ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
+
+
+@dataclass(frozen=True)
+class FcpRow:
+    fcp: rules.Fcp
+    channel: str | None
+    ts: str | None
+    decided_on: str | None
+    announced: bool
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _alembic(conn: Connection) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+class Store:
+    def __init__(self, url: str, clock: Clock = _utcnow, migrate: bool = True):
+        if "://" not in url:
+            url = f"sqlite:///{url}"
+        self.path: Path | None = None
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            self.path = Path(url.removeprefix("sqlite:///"))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.url, self.clock = url, clock
+        # a ping before each use guards against dropped server connections; a file has none to drop
+        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        if self.engine.dialect.name == "sqlite":
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(dbapi_conn, _):  # WAL: readers do not block the writer
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=10000")
+                cur.close()
+        if migrate:
+            self.migrate()
+
+    # --- schema -------------------------------------------------------------------------------------
+
+    def migrate(self) -> str | None:
+        """Bring the schema to the newest revision (once, under a lock, whoever starts first)."""
+        with self.lock("migrate"), self.engine.begin() as conn:
+            tables = set(inspect(conn).get_table_names())
+            if "schema_version" in tables and "alembic_version" not in tables:
+                command.stamp(_alembic(conn), "0001")  # made by the hand-written migrations
+            command.upgrade(_alembic(conn), "head")
+        return self.revision()
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            if "alembic_version" not in inspect(conn).get_table_names():
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    @contextmanager
+    def lock(self, name: str, wait: bool = True) -> Iterator[bool]:
+        """A lock named across every process using this database; yields whether it was taken
+        (always True when waiting). PostgreSQL: an advisory lock; SQLite: a lock file beside it."""
+        if self.engine.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+            with self.engine.connect() as conn:
+                sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
+                got = conn.execute(text(sql), {"k": key}).scalar() is not False
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+            return
+        if self.path is None:
+            local = _local_locks.setdefault(f"{id(self.engine)}:{name}", threading.Lock())
+            got = local.acquire(blocking=wait)
+            try:
+                yield got
+            finally:
+                if got:
+                    local.release()
+            return
+        fd = os.open(f"{self.path}.{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                got = True
+            except BlockingIOError:
+                got = False
+            yield got
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _insert_once(self, table, **values) -> bool:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(table).values(**values))
+            return True
+        except IntegrityError:
+            return False
+
+    def _upsert(self, table, key, key_value, **values) -> None:
+        with self.engine.begin() as conn:
+            if not conn.execute(update(table).where(key == key_value).values(**values)).rowcount:
+                conn.execute(insert(table).values({key.name: key_value, **values}))
+
+    # --- Events API redeliveries -------------------------------------------------------------------
+
+    def first_delivery(self, event_id: str) -> bool:
+        """Record an event id; False if it was already recorded (a redelivery)."""
+        return self._insert_once(events, event_id=event_id, received=self.clock())
+
+    # --- final comment periods --------------------------------------------------------------------------
+
+    def fcp(self, rfc: int) -> FcpRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(FCP, {"rfc": rfc}).mappings().first()
+        return _fcp_row(row) if row else None
+
+    def fcps(self) -> list[FcpRow]:
+        with self.engine.connect() as conn:
+            return [_fcp_row(r) for r in conn.execute(select(fcps).order_by(fcps.c.rfc)).mappings().all()]
+
+    def save_fcp(self, fcp: rules.Fcp, **extra: Any) -> None:
+        """Store an FCP's new state (extra: decided_on, announced) in one transaction."""
+        self._upsert(fcps, fcps.c.rfc, fcp.rfc, data=json.dumps(rules.to_json(fcp)), updated=self.clock(), **extra)
+
+    def set_message(self, rfc: int, channel: str, ts: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(fcps).where(fcps.c.rfc == rfc).values(channel=channel, message_ts=ts))
+
+    def mark_announced(self, rfc: int) -> bool:
+        """Take the right to announce a decision; False if it was already announced."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(fcps).where(fcps.c.rfc == rfc, fcps.c.announced.is_(False))
+                                .values(announced=True)).rowcount == 1
+
+    # --- RFCs filed from Slack ------------------------------------------------------------------------
+
+    def add_filing(self, number: int, branch: str, path: str, url: str | None, filed_by: str,
+                   outbox_id: str | None = None, text_: str | None = None) -> None:
+        self._insert_once(filings, number=number, branch=branch, path=path, url=url, filed_by=filed_by,
+                          outbox_id=outbox_id, text=text_)
+
+    def filing(self, number: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(FILING, {"number": number}).mappings().first()
+        return dict(row) if row else None
+
+    def filings(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(FILINGS).mappings().all()]
+
+    def set_filing_text(self, number: int, text_: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(filings).where(filings.c.number == number).values(text=text_))
+
+    # --- MLflow registry deliveries ------------------------------------------------------------------
+
+    def registry_event(self, delivery_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                               ).mappings().first()
+        return dict(row) if row else None
+
+    def add_registry_event(self, delivery_id: str, event_: str, payload: str, channel: str, text_: str,
+                           agenda: dict | None) -> None:
+        """Store a delivery and its agenda item in one transaction; a second call is a no-op."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(registry_events).values(
+                    delivery_id=delivery_id, event=event_, payload=payload, channel=channel, text=text_,
+                    notified=False, received=self.clock()))
+                if agenda:
+                    conn.execute(insert(agenda_items).values(**agenda, created=self.clock()))
+        except IntegrityError:
+            pass
+
+    def claim_notification(self, delivery_id: str) -> bool:
+        """Atomically take the right to post a delivery; False if another request already has it."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                                .where(registry_events.c.notified.is_(False)).values(notified=True)).rowcount == 1
+
+    def release_notification(self, delivery_id: str) -> None:
+        """Posting failed: let the next delivery of the same event post it."""
+        with self.engine.begin() as conn:
+            conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                         .values(notified=False))
+
+    # --- the ML Sync: agenda items and the hosts' notes ---------------------------------------------------
+
+    def add_agenda_item(self, key: str, meeting_date: str, source: str, text_: str, link: str | None = None) -> bool:
+        """False when the item is already there (the same source event)."""
+        return self._insert_once(agenda_items, key=key, ceremony="ml-sync", meeting_date=meeting_date,
+                                 source=source, text=text_, link=link, created=self.clock())
+
+    def set_agenda_link(self, key: str, link: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(agenda_items).where(agenda_items.c.key == key).values(link=link))
+
+    def agenda(self, ceremony: str = "ml-sync", meeting_date: str | None = None) -> list[dict]:
+        with self.engine.connect() as conn:
+            if meeting_date:
+                rows = conn.execute(AGENDA_OF_DAY, {"ceremony": ceremony, "day": meeting_date})
+            else:
+                rows = conn.execute(select(agenda_items).where(agenda_items.c.ceremony == ceremony)
+                                    .order_by(agenda_items.c.created))
+            return [dict(r) for r in rows.mappings().all()]
+
+    def add_note(self, note_id: str, meeting_date: str, kind: str, text_: str, by: str) -> None:
+        self._insert_once(notes, id=note_id, meeting_date=meeting_date, kind=kind, text=text_, by=by,
+                          created=self.clock())
+
+    def notes(self, meeting_date: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(notes).where(notes.c.meeting_date == meeting_date)
+                                                  .order_by(notes.c.created)).mappings().all()]
+
+    # --- demo proposals ---------------------------------------------------------------------------------
+
+    def proposals(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [json.loads(d) for d in conn.execute(select(demos.c.data)).scalars().all()]
+
+    def save_proposals(self, changed: list[dict]) -> None:
+        """Store several proposals in one transaction (an assignment moves them together)."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            for data in changed:
+                if not conn.execute(update(demos).where(demos.c.id == data["id"])
+                                    .values(data=json.dumps(data), updated=now)).rowcount:
+                    conn.execute(insert(demos).values(id=data["id"], data=json.dumps(data), updated=now))
+
+    # --- SIG meeting-time polls ------------------------------------------------------------------------
+
+    def request_poll(self, sig: str, stale: dt.timedelta = dt.timedelta(minutes=5)) -> bool:
+        """Note that a chair asked for a poll; False if one is being prepared already."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(polls.c.requested).where(polls.c.sig == sig).with_for_update()).first()
+            if row is None:
+                conn.execute(insert(polls).values(sig=sig, data="{}", updated=now, requested=now))
+                return True
+            if row.requested is not None and now - _aware(row.requested) < stale:
+                return False
+            conn.execute(update(polls).where(polls.c.sig == sig).values(requested=now))
+            return True
+
+    def save_poll(self, sig: str, slots_: list, sizes: list[int]) -> None:
+        data = json.dumps({"slots": slots_, "sizes": sizes, "votes": {}})
+        self._upsert(polls, polls.c.sig, sig, data=data, updated=self.clock(), requested=None, channel=None,
+                     message_ts=None)
+
+    def set_poll_message(self, sig: str, channel: str, ts: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(polls).where(polls.c.sig == sig).values(channel=channel, message_ts=ts))
+
+    def poll(self, sig: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(polls).where(polls.c.sig == sig)).mappings().first()
+        if row is None or row["data"] == "{}":
+            return None
+        return {**json.loads(row["data"]), "channel": row["channel"], "ts": row["message_ts"]}
+
+    def vote(self, sig: str, option: str, person: str) -> bool:
+        """One vote per person: a new vote replaces the old one. False when there is no poll."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(polls.c.data).where(polls.c.sig == sig).with_for_update()).scalar()
+            if row is None or row == "{}":
+                return False
+            data = json.loads(row)
+            data["votes"] = {k: [p for p in v if p != person] for k, v in data["votes"].items()}
+            data["votes"].setdefault(option, []).append(person)
+            conn.execute(update(polls).where(polls.c.sig == sig).values(data=json.dumps(data), updated=self.clock()))
+            return True
+
+    # --- the scheduler's jobs and snapshots ------------------------------------------------------------
+
+    def job_keys(self, keys: list[str]) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(jobs.c.key).where(jobs.c.key.in_(keys))).scalars())
+
+    def add_job(self, **values: Any) -> bool:
+        return self._insert_once(jobs, **values)
+
+    def due_jobs(self, state: str, now: dt.datetime) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(jobs).where(jobs.c.state == state, jobs.c.due <= now)
+                                                  .order_by(jobs.c.due)).mappings().all()]
+
+    def move_job(self, key: str, expected: str, **values: Any) -> bool:
+        """Change a job only if it is still in the expected state (a claim); True when it was."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(jobs).where(jobs.c.key == key, jobs.c.state == expected)
+                                .values(**values)).rowcount == 1
+
+    def job_states(self, before: dt.datetime) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(jobs.c.state).where(jobs.c.due < before)).scalars())
+
+    def snapshot(self, key: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(snapshots.c.data).where(snapshots.c.key == key)).scalar()
+        return json.loads(row) if row else None
+
+    def save_snapshot(self, key: str, data: dict) -> None:
+        self._upsert(snapshots, snapshots.c.key, key, data=json.dumps(data), updated=self.clock())
+
+    # --- what Slack told us: time zones and channel ids ------------------------------------------------
+
+    def zones(self, users: list[str], fresh: dt.timedelta) -> dict[str, str | None]:
+        """Slack zones fetched within `fresh` (None: the profile has none), by user id."""
+        since = self.clock() - fresh
+        with self.engine.connect() as conn:
+            rows = conn.execute(ZONES, {"users": users}).mappings().all()
+        return {r["user_id"]: r["tz"] for r in rows if _aware(r["fetched"]) >= since}
+
+    def save_zone(self, user: str, tz: str | None) -> None:
+        self._upsert(slack_users, slack_users.c.user_id, user, tz=tz, fetched=self.clock())
+
+    def channel_id(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(channels.c.channel_id).where(channels.c.name == name)).scalar()
+
+    def save_channel(self, name: str, channel_id: str) -> None:
+        self._upsert(channels, channels.c.name, name, channel_id=channel_id, resolved=self.clock())
+
+
+def _fcp_row(row) -> FcpRow:
+    return FcpRow(rules.from_json(json.loads(row["data"])), row["channel"], row["message_ts"], row["decided_on"],
+                  bool(row["announced"]))
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
