@@ -57,7 +57,8 @@ def create_app(deps: Deps) -> App:
         client=web_client(cfg.bot_token.reveal(), cfg.api_url),
         signing_secret=cfg.signing_secret.reveal(),
         # The ack listener answers Slack when it returns; work that talks to Slack or GitHub runs
-        # in lazy listeners after the response (bench/bot.py measures the difference).
+        # after it: slash commands' follow-ups on a thread pool (bot.slash), interactions' and
+        # events' in lazy listeners.
         process_before_response=True,
         token_verification_enabled=False,  # no auth.test at start: the token is checked on first use
         logger=log,

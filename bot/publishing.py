@@ -13,7 +13,14 @@ from mlhub.publish.outbox import Entry, EntryState
 
 def publish_pending(deps: Deps, tell: Callable[[str], None], kind: str, change: Callable[[Entry], Change],
                     what: Callable[[Entry], str]) -> None:
-    """Publish every pending outbox entry of a kind; tell the person the pull request or the problem."""
+    """Publish every pending outbox entry of a kind; tell the person the pull request or the problem.
+    One publisher of a kind at a time, in every process: two follow-ups never publish one entry twice."""
+    with deps.store.lock(f"publish-{kind}"):
+        _publish(deps, tell, kind, change, what)
+
+
+def _publish(deps: Deps, tell: Callable[[str], None], kind: str, change: Callable[[Entry], Change],
+             what: Callable[[Entry], str]) -> None:
     for entry in deps.outbox.entries(EntryState.pending):
         if entry.kind != kind:
             continue

@@ -1,15 +1,17 @@
 """Slash commands, parsed then executed. The text is parsed once into a typed command object (or a
-Refusal); the ack listener executes it and answers at once; only commands that must talk to
-Slack or GitHub afterwards go to the listener with a lazy listener (a lazy listener costs a copy
-of the request and a thread, more than most commands), which tells the person how it went through
-the command's response URL. The routing is class-based listener middleware: unlike function
-middleware and matchers, Bolt hands it the request without building every listener argument."""
+Refusal); the ack listener executes it and answers at once; what must talk to Slack or GitHub
+afterwards (opening a form, the live FCP message, pull requests) is handed to a pool of follow-up
+threads, which tells the person how it went through the command's response URL. Bolt's lazy
+listeners would do the same after re-dispatching a deep copy of the request, which costs five
+times a whole command (bench/bot.py); the routing is class-based middleware, which Bolt hands the
+request without building every listener argument."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,7 @@ class After:
     respond: Callable[..., Any]
     body: dict
     ask: Ask
+    answered: bool = True  # the ack already said something
 
     def say(self, text: str) -> None:
         """A private answer to the person, through the response URL."""
@@ -86,68 +89,48 @@ class Slash:
     parse: Callable[[str], Any]
     run: Run
     follow: dict[type, Follow]
+    unanswered: frozenset[type] = frozenset()  # follow these up only when the ack said nothing
 
 
 class Route(Middleware):
-    """Lets a slash command through to a listener only if the command does (or does not) need a
-    follow-up; the parsed command (or the refusal) stays in the context for the listener."""
+    """Passes a slash command the bot knows to the listener, its parser with it."""
 
-    def __init__(self, table: dict[str, Slash], with_follow_up: bool):
-        self.table, self.with_follow_up = table, with_follow_up
+    def __init__(self, table: dict[str, Slash]):
+        self.table = table
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         slash = self.table.get(req.body.get("command", ""))
         if slash is None:
             return None  # not a command the bot knows: Bolt answers 404
         req.context["slash"] = slash
-        if (type(parsed(req.context, req.body)) in slash.follow) == self.with_follow_up:
-            return next()
-        return None  # the other listener's
-
-
-def parsed(context, body) -> Any:
-    if "command" not in context and "refusal" not in context:
-        try:
-            context["command"] = context["slash"].parse(body.get("text") or "")
-        except Refusal as exc:
-            context["refusal"] = str(exc)
-    return context.get("command")
+        return next()
 
 
 class Commands:
-    """Every slash command of the bot behind two listeners: one answers in the ack only, the other
-    also has the lazy follow-up. Each request costs Bolt two listener checks, whichever command it
-    is (Bolt builds every listener argument for each listener it checks)."""
+    """Every slash command of the bot behind one listener; follow-ups on a pool of threads."""
 
-    def __init__(self, app, deps):
+    def __init__(self, app, deps, threads: int = 16):
         self.table: dict[str, Slash] = {}
         self.deps = deps
-        every = re.compile(r"^/")
-        app.command(every, middleware=[Route(self.table, with_follow_up=False)])(self.answer)
-        app.command(every, middleware=[Route(self.table, with_follow_up=True)])(ack=self.answer, lazy=[self.after])
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="mlhub-follow-up")
+        app.command(re.compile(r"^/"), middleware=[Route(self.table)])(self.answer)
 
-    def add(self, name: str, parse: Callable[[str], Any], run: Run, follow: dict[type, Follow]) -> None:
-        """parse(text) -> a command object; run it in the ack; follow[type of it] after the ack."""
-        self.table[name] = Slash(parse, run, follow)
+    def add(self, name: str, parse: Callable[[str], Any], run: Run, follow: dict[type, Follow],
+            unanswered: frozenset[type] = frozenset()) -> None:
+        """parse(text) -> a command object; run it in the ack; follow[type of it] after the ack
+        (for the types in `unanswered`, only when run() answered nothing: it needed Slack first)."""
+        self.table[name] = Slash(parse, run, follow, unanswered)
 
-    @staticmethod
-    def _ask(context, body) -> Ask:
-        return Ask(body["user_id"], context.get("person"), body.get("channel_id", ""))
-
-    def answer(self, ack, context, body):
-        cmd = parsed(context, body)
-        if cmd is None:
-            return ack(response_type="ephemeral", text=context["refusal"])
+    def answer(self, ack, context, body, client, respond):
+        slash: Slash = context["slash"]
         try:
-            text = context["slash"].run(self.deps, self._ask(context, body), cmd)
+            cmd = slash.parse(body.get("text") or "")
+            ask = Ask(body["user_id"], context.get("person"), body.get("channel_id", ""))
+            text = slash.run(self.deps, ask, cmd)
         except Refusal as exc:
-            context["refused"] = True
             return ack(response_type="ephemeral", text=str(exc))
+        follow = slash.follow.get(type(cmd))
+        if follow is not None and not (text and type(cmd) in slash.unanswered):
+            after = After(client, respond, body, ask, answered=bool(text))
+            self.pool.submit(guarded, after, lambda: follow(self.deps, after, cmd))
         return ack(response_type="ephemeral", text=text) if text else ack()
-
-    def after(self, context, body, client, respond):
-        if context.get("refused"):
-            return
-        cmd = context["command"]
-        step = After(client, respond, body, self._ask(context, body))
-        guarded(step, lambda: context["slash"].follow[type(cmd)](self.deps, step, cmd))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -46,6 +46,17 @@ class Bot:
     slack: FakeSlack
     github: FakeGitHub
     clock: Clock
+    allowed: set[tuple[str, str]] = field(default_factory=set)
+
+    def allow(self, method: str, error: str) -> None:
+        """A Slack refusal this test provokes on purpose (and the bot handles)."""
+        self.allowed.add((method, error))
+
+    def check_every_answer(self) -> None:
+        """Every call the bot made, Slack answered ok, unless the test provoked the refusal."""
+        self.slack.quiet(0.3)
+        unexpected = [r for r in self.slack.refusals() if r not in self.allowed]
+        assert unexpected == [], f"Slack refused calls the bot made: {unexpected}"
 
     def send(self, delivery: rq.Delivery, **kw) -> rq.Answer:
         """Deliver an interaction as Slack does, signed, through Bolt's dispatch."""
@@ -89,7 +100,10 @@ def make_bot(tmp_path, store_url: str | None = None) -> Bot:
 def bot(tmp_path):
     b = make_bot(tmp_path)
     yield b
-    b.stop()
+    try:
+        b.check_every_answer()
+    finally:
+        b.stop()
 
 
 def wait_until(predicate, timeout: float = 10.0):

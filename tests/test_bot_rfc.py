@@ -168,6 +168,8 @@ def test_the_live_message_stays_within_slack_limits_however_long_the_concerns(bo
 
 
 def test_a_reused_or_expired_trigger_is_explained(bot):
+    bot.allow("views.open", "exchanged_trigger_id")
+    bot.allow("views.open", "expired_trigger_id")
     first = rq.command(bot.slack, LEA, "/rfc", "new")
     assert bot.send(first).status == 200
     bot.slack.wait_for("views.open", ok=True)

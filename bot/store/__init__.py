@@ -52,6 +52,7 @@ AGENDA_OF_DAY = (select(agenda_items).where(agenda_items.c.ceremony == bindparam
 FILINGS = select(filings).order_by(filings.c.number)
 FILING = select(filings).where(filings.c.number == bindparam("number"))
 FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
+INSERTS: dict = {}  # a table's plain INSERT, parameters given at execution
 ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
 
 
@@ -91,8 +92,13 @@ class Store:
             def _pragmas(dbapi_conn, _):  # WAL: readers do not block the writer
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
+                # in WAL mode NORMAL keeps every commit through a crash or kill -9 of the process
+                # (only a power loss can lose the last ones), without a disk flush per commit
+                cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
+        self._write_thread_lock = threading.Lock()
+        self._write_fd = os.open(f"{self.path}.write.lock", os.O_RDWR | os.O_CREAT, 0o600) if self.path else None
         if migrate:
             self.migrate()
 
@@ -100,7 +106,7 @@ class Store:
 
     def migrate(self) -> str | None:
         """Bring the schema to the newest revision (once, under a lock, whoever starts first)."""
-        with self.lock("migrate"), self.engine.begin() as conn:
+        with self.lock("migrate"), self.engine.begin() as conn:  # noqa
             tables = set(inspect(conn).get_table_names())
             if "schema_version" in tables and "alembic_version" not in tables:
                 command.stamp(_alembic(conn), "0001")  # made by the hand-written migrations
@@ -149,16 +155,33 @@ class Store:
         finally:
             os.close(fd)  # closing releases the lock
 
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction. On SQLite, writers queue on a lock (threads, then processes) instead
+        of SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries and gives the acks
+        of concurrent writes a long tail."""
+        if self._write_fd is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_thread_lock:
+            fcntl.flock(self._write_fd, fcntl.LOCK_EX)
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            finally:
+                fcntl.flock(self._write_fd, fcntl.LOCK_UN)
+
     def _insert_once(self, table, **values) -> bool:
         try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(table).values(**values))
+            with self._begin() as conn:
+                conn.execute(INSERTS.setdefault(table.name, insert(table)), values)
             return True
         except IntegrityError:
             return False
 
     def _upsert(self, table, key, key_value, **values) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             if not conn.execute(update(table).where(key == key_value).values(**values)).rowcount:
                 conn.execute(insert(table).values({key.name: key_value, **values}))
 
@@ -184,12 +207,12 @@ class Store:
         self._upsert(fcps, fcps.c.rfc, fcp.rfc, data=json.dumps(rules.to_json(fcp)), updated=self.clock(), **extra)
 
     def set_message(self, rfc: int, channel: str, ts: str) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(fcps).where(fcps.c.rfc == rfc).values(channel=channel, message_ts=ts))
 
     def mark_announced(self, rfc: int) -> bool:
         """Take the right to announce a decision; False if it was already announced."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(fcps).where(fcps.c.rfc == rfc, fcps.c.announced.is_(False))
                                 .values(announced=True)).rowcount == 1
 
@@ -210,7 +233,7 @@ class Store:
             return [dict(r) for r in conn.execute(FILINGS).mappings().all()]
 
     def set_filing_text(self, number: int, text_: str) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(filings).where(filings.c.number == number).values(text=text_))
 
     # --- MLflow registry deliveries ------------------------------------------------------------------
@@ -225,7 +248,7 @@ class Store:
                            agenda: dict | None) -> None:
         """Store a delivery and its agenda item in one transaction; a second call is a no-op."""
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(registry_events).values(
                     delivery_id=delivery_id, event=event_, payload=payload, channel=channel, text=text_,
                     notified=False, received=self.clock()))
@@ -236,13 +259,13 @@ class Store:
 
     def claim_notification(self, delivery_id: str) -> bool:
         """Atomically take the right to post a delivery; False if another request already has it."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
                                 .where(registry_events.c.notified.is_(False)).values(notified=True)).rowcount == 1
 
     def release_notification(self, delivery_id: str) -> None:
         """Posting failed: let the next delivery of the same event post it."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
                          .values(notified=False))
 
@@ -254,7 +277,7 @@ class Store:
                                  source=source, text=text_, link=link, created=self.clock())
 
     def set_agenda_link(self, key: str, link: str) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(agenda_items).where(agenda_items.c.key == key).values(link=link))
 
     def agenda(self, ceremony: str = "ml-sync", meeting_date: str | None = None) -> list[dict]:
@@ -284,7 +307,7 @@ class Store:
     def save_proposals(self, changed: list[dict]) -> None:
         """Store several proposals in one transaction (an assignment moves them together)."""
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             for data in changed:
                 if not conn.execute(update(demos).where(demos.c.id == data["id"])
                                     .values(data=json.dumps(data), updated=now)).rowcount:
@@ -295,7 +318,7 @@ class Store:
     def request_poll(self, sig: str, stale: dt.timedelta = dt.timedelta(minutes=5)) -> bool:
         """Note that a chair asked for a poll; False if one is being prepared already."""
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(polls.c.requested).where(polls.c.sig == sig).with_for_update()).first()
             if row is None:
                 conn.execute(insert(polls).values(sig=sig, data="{}", updated=now, requested=now))
@@ -311,7 +334,7 @@ class Store:
                      message_ts=None)
 
     def set_poll_message(self, sig: str, channel: str, ts: str) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(polls).where(polls.c.sig == sig).values(channel=channel, message_ts=ts))
 
     def poll(self, sig: str) -> dict | None:
@@ -323,7 +346,7 @@ class Store:
 
     def vote(self, sig: str, option: str, person: str) -> bool:
         """One vote per person: a new vote replaces the old one. False when there is no poll."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(polls.c.data).where(polls.c.sig == sig).with_for_update()).scalar()
             if row is None or row == "{}":
                 return False
@@ -349,7 +372,7 @@ class Store:
 
     def move_job(self, key: str, expected: str, **values: Any) -> bool:
         """Change a job only if it is still in the expected state (a claim); True when it was."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(jobs).where(jobs.c.key == key, jobs.c.state == expected)
                                 .values(**values)).rowcount == 1
 

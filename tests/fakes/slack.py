@@ -45,6 +45,7 @@ class Call:
     status: int
     answer: dict
     at: float = field(default_factory=time.monotonic)
+    injected: bool = False  # a fault a test asked for (slack.fail)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +99,11 @@ class FakeSlack(LocalDouble):
     def failed(self) -> list[Call]:
         with self.lock:
             return [c for c in self.calls + self.responses if not c.ok]
+
+    def refusals(self) -> list[tuple[str, str]]:
+        """What Slack refused that no test asked it to: (method or "response_url", error)."""
+        return [(c.method if not c.method.startswith("/hooks/") else "response_url", str(c.error))
+                for c in self.failed() if not c.injected]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, ok: bool = False) -> list[dict]:
         """Calls made after the ack arrive a moment later: wait for them."""
@@ -407,7 +413,7 @@ class FakeSlack(LocalDouble):
             except SlackError as exc:
                 status, body = exc.status, dict(exc.body)
             headers = {"Retry-After": str(body.pop("retry_after"))} if "retry_after" in body else {}
-            self.calls.append(Call(method, args, status, body))
+            self.calls.append(Call(method, args, status, body, injected=bool(fault)))
             return status, body, headers
 
     def _handler(self):

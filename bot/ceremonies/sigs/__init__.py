@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
 from bot import slash
 from bot.blocks import poll as poll_blocks
@@ -53,8 +54,7 @@ def _current_text(deps: Deps) -> str:
     return (deps.config.hub.root / SIGS_FILE).read_text(encoding="utf-8")
 
 
-def next_meeting(deps: Deps, sig: Sig, user: str, fallback: str | None) -> str:
-    zone = deps.zones.best(user, fallback)
+def next_meeting(deps: Deps, sig: Sig, zone: ZoneInfo) -> str:
     found = [o for m in sig.meetings if (o := deps.hub.next_occurrence(m, deps.clock()))]
     if not found:
         return f"{safe(sig.name)} has no meeting scheduled."
@@ -90,9 +90,8 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
         return (f"*{safe(sig.name)}*: {safe(sig.mission)}\nChairs: {', '.join(sig.chairs)} · members: "
                 f"{len(sig.members)} · services: {safe(services)} · `#{sig.slack_channel}`")
     if isinstance(cmd, c.Next):
-        if deps.zones.cached(ask.user) is None:
-            return ""  # Slack's zone first, after the ack
-        return next_meeting(deps, sig, ask.user, ask.person.tz if ask.person else None)
+        zone = deps.zones.cached(ask.user)
+        return next_meeting(deps, sig, zone) if zone else ""  # else Slack's zone first, after the ack
     if isinstance(cmd, c.Join | c.Leave):
         person = ask.member()
         joining = isinstance(cmd, c.Join)
@@ -148,10 +147,10 @@ def _edit(fn, *args) -> str:
 
 
 def answer_next(deps: Deps, after: After, cmd: c.Next) -> None:
-    if deps.zones.cached(after.ask.user) is None:
-        deps.zones.refresh(after.client, [after.ask.user])
-        fallback = after.ask.person.tz if after.ask.person else None
-        after.say(next_meeting(deps, _sig(deps, cmd.sig), after.ask.user, fallback))
+    """The zone was not known at the ack: ask Slack, then answer."""
+    deps.zones.refresh(after.client, [after.ask.user])
+    fallback = after.ask.person.tz if after.ask.person else None
+    after.say(next_meeting(deps, _sig(deps, cmd.sig), deps.zones.best(after.ask.user, fallback)))
 
 
 def post_poll(deps: Deps, after: After, cmd: c.Schedule) -> None:
@@ -188,7 +187,7 @@ def reminder(deps: Deps, firing: Firing) -> str:
 
 def register(app, deps: Deps) -> None:
     follow: dict[type, Follow] = {c.Next: answer_next, c.Schedule: post_poll, **{t: publish_edits for t in c.EDITS}}
-    deps.commands.add(COMMAND, c.parse, run, follow)
+    deps.commands.add(COMMAND, c.parse, run, follow, unanswered=frozenset({c.Next}))
 
     def on_vote(ack, body, context):
         sig_id, _, n = body["actions"][0]["value"].partition("|")
