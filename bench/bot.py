@@ -2,7 +2,9 @@
 own process; a Slack double answering every Web API call in --latency seconds; C concurrent
 clients (a separate process) sending signed slash commands over keep-alive connections. For every
 command: ack latency (p50, p99, max), throughput, connection resets and errors; and a bare Bolt
-app with one no-op command on the same server, workers and threads, for comparison.
+app with one no-op command on the same server, workers and threads, for comparison. Then what each
+command costs in CPU alone: Bolt's dispatch in this process, the fastest of five rounds (less
+sensitive than the latencies to whatever else the machine runs).
 
     .venv/bin/python bench/bot.py [-n 2000] [-c 50] [--latency 0.25] [--workers 2] [--threads 8]
 """
@@ -12,14 +14,15 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import httpload  # noqa: E402
-from tests.bot_fixtures import SECRET, doubles  # noqa: E402
-from tests.bot_server import ServerProcess  # noqa: E402
+from tests.bot_fixtures import SECRET, TOKEN, doubles, make_bot  # noqa: E402
+from tests.bot_server import ServerProcess, bare_app  # noqa: E402
 from tests.fakes import slack_requests as rq  # noqa: E402
 
 PEOPLE = ["U04HOKAFOR1", "U04SMARTINS", "U04LFISCHER", "U04AMDURAND", "U04KTANAKA1", "U04DALVAREZ", "U04WZHANG01"]
@@ -42,6 +45,34 @@ def measure(server: ServerProcess, slack, name: str, text: str, n: int, c: int) 
     httpload.run(host, int(port), requests(slack, server.url[7:], name, text, WARMUP), c)
     load = httpload.run(host, int(port), requests(slack, server.url[7:], name, text, n), c)
     return load.figures()
+
+
+def cpu_costs(rounds: int = 5, n: int = 300) -> list[tuple[str, float]]:
+    """Microseconds per request through Bolt's dispatch, no server: the fastest round."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = make_bot(Path(tmp))
+        bare = bare_app(TOKEN, SECRET, bot.slack.url)
+        # forms open after the ack, on the same process's threads: measure the commands that open
+        # one last, so that their follow-ups do not run during the others' rounds
+        forms = {"new", "propose"}
+        plan = [("/noop", "", bare)] + sorted(((name, text, bot.app) for name, text in COMMANDS),
+                                              key=lambda c: c[1] in forms)
+        best: dict[str, float] = {}
+        try:
+            for name, text, app in plan:
+                for _ in range(rounds):
+                    reqs = [rq.bolt_request(rq.command(bot.slack, PEOPLE[0], name, text), SECRET) for _ in range(n + 1)]
+                    app.dispatch(reqs[0])
+                    t0 = time.perf_counter()
+                    for r in reqs[1:]:
+                        app.dispatch(r)
+                    cost = (time.perf_counter() - t0) / n * 1e6
+                    key = f"{name} {text}".strip()
+                    best[key] = min(best.get(key, cost), cost)
+        finally:
+            bot.slack.quiet(1.0, timeout=120)
+            bot.stop()
+    return list(best.items())
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -104,6 +135,12 @@ def main() -> None:
         print(f"\nresets {sum(r['resets'] for _, _, r in rows)}, errors {sum(r['errors'] for _, _, r in rows)}; "
               f"worst ack p99 {worst['p99']:.1f} ms ({worst_cmd}); cheapest command ({cheapest_cmd}) "
               f"{cheapest['rps'] / bare['rps']:.2f}x the bare app's throughput")
+    if not args.only:
+        costs = cpu_costs()
+        base = costs[0][1]
+        print("\nCPU per request, Bolt's dispatch in one process (no server, no Slack in the ack), fastest of 5 rounds")
+        for command, us in costs:
+            print(f"  {command:36} {us:6.0f} us  {us / base:4.1f}x the no-op")
 
 
 if __name__ == "__main__":

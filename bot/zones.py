@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from mlhub import calendar
 
 log = logging.getLogger("mlhub.bot.zones")
 FRESH = dt.timedelta(hours=12)
+REMEMBER = 60.0  # seconds a process trusts a zone it read from the store
 PARALLEL = 8
 
 
@@ -24,10 +26,17 @@ def _zone(name: str | None) -> ZoneInfo | None:
 class Zones:
     def __init__(self, store):
         self.store = store
+        self._seen: dict[str, tuple[float, ZoneInfo | None]] = {}  # this process's recent reads
 
     def cached(self, user: str) -> ZoneInfo | None:
-        """The Slack zone fetched recently, without asking Slack; None when unknown or stale."""
-        return _zone(self.store.zones([user], FRESH).get(user))
+        """The Slack zone fetched recently, without asking Slack; None when unknown or stale.
+        Remembered in the process for a minute: a zone changes far less often than people ask."""
+        seen = self._seen.get(user)
+        if seen and time.monotonic() - seen[0] < REMEMBER and seen[1] is not None:
+            return seen[1]
+        zone = _zone(self.store.zones([user], FRESH).get(user))
+        self._seen[user] = (time.monotonic(), zone)
+        return zone
 
     def best(self, user: str, fallback: str | None) -> ZoneInfo:
         """Slack's zone when known, else people.yaml's, else UTC."""

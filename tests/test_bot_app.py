@@ -154,3 +154,43 @@ def test_sigterm_stops_the_server_gracefully(tmp_path):
     finally:
         slack.stop()
         github.stop()
+
+
+def test_mlhub_bot_runs_the_production_server_as_configured(tmp_path, monkeypatch):
+    """`mlhub bot` as `make up` starts it (bot.run.spawn): configured only by the environment."""
+    import socket
+    import time
+
+    from bot.run import spawn
+
+    from .bot_fixtures import TOKEN
+    from .conftest import REPO
+
+    slack, github = doubles()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for key, value in {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url,
+                       "MLHUB_BOT_PORT": str(port), "MLHUB_ROOT": str(REPO), "MLHUB_STATE_DIR": str(tmp_path),
+                       "MLHUB_BOT_WORKERS": "2", "MLHUB_BOT_THREADS": "4"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    child = spawn(lambda _: None)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert child.poll() is None, "mlhub bot exited"
+            try:
+                if http(f"http://127.0.0.1:{port}/health")[0] == 200:
+                    break
+            except OSError:  # not listening yet
+                assert time.monotonic() < deadline, "mlhub bot did not answer /health"
+            time.sleep(0.2)
+        answer = rq.Http(f"http://127.0.0.1:{port}", SECRET).send(rq.command(slack, HANNAH, "/sig", "list"))
+        assert answer.status == 200 and "sig-serving" in answer.text
+        assert (tmp_path / "bot.sqlite").exists()  # the store, migrated where MLHUB_STATE_DIR says
+    finally:
+        child.terminate()
+        assert child.wait(20) == 0  # SIGTERM: a graceful stop
+        slack.stop()
+        github.stop()
