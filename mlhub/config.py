@@ -14,6 +14,7 @@ KEYS: dict[str, str] = {
     "MLHUB_SITE_ADDR": "Address `mlhub up` and `mlhub site serve` bind.",
     "MLHUB_STATE_DIR": "Folder for live state: the publishing outbox, MLflow's data, verification records.",
     "MLHUB_NAMESPACE": "Prefix tutorials put on the MLflow names they create.",
+    "MLHUB_CLUSTER": "The cluster whose endpoints tutorials and docs use (default: local).",
     "MLHUB_BOT_DB": "Database URL of the bot's store.",
     "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
     "MLHUB_WEBHOOK_SECRET": "Shared secret of the MLflow registry webhook.",

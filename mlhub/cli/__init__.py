@@ -43,6 +43,7 @@ def main() -> None:
     """mlhub: the ML platform's community hub: content, site, calendars, RFCs."""
 
 
-from mlhub.cli import bot, content, outbox, registry, rfc, site, verify  # noqa: E402  (they register commands)
+from mlhub.cli import bot, clusters, content, outbox, registry, rfc, site, verify  # noqa: E402  (they register commands)
 
-__all__ = ["main", "config", "root_option", "bot", "content", "outbox", "registry", "rfc", "site", "verify"]
+__all__ = ["main", "config", "root_option", "bot", "clusters", "content", "outbox", "registry", "rfc", "site",
+           "verify"]

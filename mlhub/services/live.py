@@ -32,7 +32,8 @@ class Live:
 
     def env(self) -> dict[str, str]:
         """What a tutorial's kernel gets, as a notebook server on the platform would."""
-        out = {"MLFLOW_TRACKING_URI": self.mlflow_uri}
+        # MLHUB_CLUSTER=local: a reader's own choice of cluster never redirects verification
+        out = {"MLFLOW_TRACKING_URI": self.mlflow_uri, "MLHUB_CLUSTER": "local"}
         if self.kfp_host:
             out["KFP_HOST"] = self.kfp_host
         return out

@@ -4,6 +4,7 @@ worker behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -55,6 +56,37 @@ def _webhook_key(home: Path) -> str:
     return path.read_text().strip()
 
 
+def record_path(state_dir: Path) -> Path:
+    """Where a running embedded server leaves its URL, so that other commands find it."""
+    return state_dir / "mlflow" / "server.json"
+
+
+def record(state_dir: Path, url: str, pid: int) -> None:
+    path = record_path(state_dir)
+    tmp = path.with_suffix(f".{pid}.tmp")
+    tmp.write_text(json.dumps({"url": url, "pid": pid}) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def forget(state_dir: Path, pid: int) -> None:
+    """Remove the record if it is this server's (another `make up` may have started since)."""
+    path = record_path(state_dir)
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == pid:
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def recorded_url(state_dir: Path) -> str | None:
+    """The URL of the embedded server that `make up` or `mlhub services up` runs, if any."""
+    try:
+        url = json.loads(record_path(state_dir).read_text(encoding="utf-8")).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) and url.startswith("http://127.0.0.1:") else None
+
+
 @dataclass
 class MlflowServer:
     state_dir: Path
@@ -88,6 +120,7 @@ class MlflowServer:
             if self.proc.poll() is not None:
                 raise ServiceError(f"mlflow server exited with {self.proc.returncode}; see {home / 'server.log'}")
             if healthy(self.url, timeout=1):
+                record(self.state_dir, self.url, self.proc.pid)
                 return self
             time.sleep(0.3)
         self.stop()
@@ -95,7 +128,10 @@ class MlflowServer:
                            f"see {home / 'server.log'}")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
+            return
+        forget(self.state_dir, self.proc.pid)
+        if self.proc.poll() is not None:
             return
         pgid = os.getpgid(self.proc.pid)
         os.killpg(pgid, signal.SIGTERM)
