@@ -5,7 +5,7 @@ from __future__ import annotations
 from mlhub.content.hub import Hub
 from mlhub.content.models import ALLOWED_STAGES, Maturity, Service
 from mlhub.rfc import governance
-from mlhub.site import md, paths
+from mlhub.site import clusters, md, paths
 
 MATURITY_MEANING: dict[Maturity, str] = {
     Maturity.experimental: "Try it in the sandbox; it may change or disappear without notice.",
@@ -69,6 +69,7 @@ def service_page(hub: Hub, svc: Service) -> str:
         svc.summary,
         facts,
         "## Documentation\n\n" + docs,
+        clusters.runs_on(hub, svc, here),
         "## Golden-path tutorials\n\n" + tutorials,
         "## Decisions that govern it\n\n" + ("\n".join(rfcs) or "None yet."),
         "## Community demos\n\n" + ("\n".join(demos) or "None yet."),

@@ -12,6 +12,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
+from mlhub.clusters import health
 from mlhub.config import Config, ConfigError
 from mlhub.content import ContentError, Hub, load
 from mlhub.site import nav, render
@@ -49,7 +50,7 @@ def on_config(config):
 @event_priority(100)  # before mkdocs-jupyter, which turns the notebooks added here into pages
 def on_files(files: Files, config) -> Files:
     assert _hub is not None and _state is not None, "on_config runs first"
-    pages = render(_hub, dt.datetime.now(dt.UTC), _verification(_state))
+    pages = render(_hub, dt.datetime.now(dt.UTC), _verification(_state), health.load(_state))
     notebooks = _state / "site-notebooks"
     for path, text in pages.items():
         if files.get_file_from_path(path) is not None:
