@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from mlhub import calendar, schema
 from mlhub.content.hub import Hub
-from mlhub.site import api, catalog, ceremonies, demos, paths, rfcs, sigs, tutorials
+from mlhub.site import api, catalog, ceremonies, demos, goldenpath, paths, rfcs, roadmap, sigs, tutorials
 from mlhub.site.tutorials import Verification
 
+# <!-- mlhub:NAME --> in a hand-written page is replaced by the picture NAME, drawn for that page.
+MARKER = re.compile(r"<!-- mlhub:([a-z-]+) -->")
+PICTURES = {
+    "golden-path": lambda hub, verification, here: goldenpath.picture(hub, verification, here),
+    "lifecycle": lambda hub, verification, here: catalog.lifecycle_picture(hub, here),
+}
 
-def render(hub: Hub, now: dt.datetime, verification: Verification | None = None) -> dict[str, str]:
+
+def render(hub: Hub, now: dt.datetime, verification: Verification | None = None,
+           roadmap_before: roadmap.Before | None = None) -> dict[str, str]:
     """Every generated file of the site, keyed by its path relative to docs/. Tutorials are the
     executed copies that verification left (never executed here)."""
     out: dict[str, str] = {}
@@ -18,6 +27,7 @@ def render(hub: Hub, now: dt.datetime, verification: Verification | None = None)
     out |= catalog.render(hub)
     out |= sigs.render(hub, now)
     out |= ceremonies.render(hub, now)
+    out[paths.ROADMAP] = roadmap.page(hub, roadmap_before)
     out |= demos.render(hub, verification)
     out |= rfcs.render(hub)
     out[paths.HUB_JSON] = api.hub_json(hub)
@@ -26,3 +36,13 @@ def render(hub: Hub, now: dt.datetime, verification: Verification | None = None)
     for name, text in calendar.feeds(hub).items():
         out[paths.calendar(name.removesuffix(".ics"))] = text
     return out
+
+
+def pictures(markdown: str, hub: Hub, verification: Verification | None, here: str) -> str:
+    """A hand-written page with its picture markers replaced; an unknown name is a ValueError."""
+    def draw(m: re.Match) -> str:
+        if m.group(1) not in PICTURES:
+            raise ValueError(f"docs/{here}: unknown picture {m.group(1)!r}; known: {', '.join(PICTURES)}")
+        return PICTURES[m.group(1)](hub, verification or Verification(), here)
+
+    return MARKER.sub(draw, markdown)
