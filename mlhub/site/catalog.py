@@ -65,9 +65,10 @@ def lifecycle_picture(hub: Hub, here: str, clusters: Mapping[Stage, Sequence[str
             state = cells[stage]
             cls = {"enabled": f"mlhub-cell-enabled mlhub-maturity-{svc.maturity.value}",
                    "allowed": "mlhub-cell-allowed", "not allowed": "mlhub-cell-none"}[state]
-            body.append(svg.rect(x + 4, y + 4, col_w - 8, row_h - 8, cls, rx=4))
             word = {"enabled": "enabled", "allowed": "allowed", "not allowed": "—"}[state]
-            body.append(svg.text(x + col_w / 2, y + 21, word, f"mlhub-cell-text-{state.replace(' ', '-')}", size=11))
+            body.append(svg.group(svg.rect(x + 4, y + 4, col_w - 8, row_h - 8, cls, rx=4) + svg.text(
+                x + col_w / 2, y + 21, word, f"mlhub-cell-text-{state.replace(' ', '-')}", size=11),
+                service=svc.id, stage=stage.value, placement=state))
     desc = "; ".join(f"{svc.name} ({svc.maturity.value}): enabled on "
                      f"{', '.join(s.value for s in Stage if cells[s] == 'enabled')}" for svc, cells in rows)
     return svg.figure(LIFECYCLE_PID, width, height, "Services against cluster stages, by maturity", desc + ".",

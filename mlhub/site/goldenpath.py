@@ -79,4 +79,5 @@ def _node(step: Step, x: float, y: float, href: str) -> str:
         parts.append(svg.text(x + 26, cy, svg.wrap(f"{name}: {maturity}", 27, 1)[0], "mlhub-chip",
                               anchor="start", size=11))
     label = f"Step {step.number}: {step.title}, {STATUS_WORDS[step.status]}"
-    return svg.link(href, label, "".join(parts))
+    return svg.group(svg.link(href, label, "".join(parts)), step=step.tutorial, status=step.status,
+                     maturity=" ".join(m for _, m in step.services))

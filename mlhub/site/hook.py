@@ -95,7 +95,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html
-    html, styles = notebooks.lighten(html)
+    html, styles = notebooks.lighten(html, page.file.src_uri)
     _notebook_css.extend(s for s in styles if s not in _notebook_css)
     page.meta["mlhub_stylesheet"] = notebooks.STYLESHEET
     return html

@@ -55,13 +55,16 @@ def picture(hub: Hub) -> str:
     count = Counter(r.status for r in hub.rfcs)
     body = [svg.arrow_marker(PID)]
     for a, b in edges():
-        body.append(svg.path(_edge(pos[a], pos[b], rank[b] <= rank[a]), PID,
-                             "mlhub-edge mlhub-edge-back" if rank[b] <= rank[a] else "mlhub-edge"))
+        body.append(svg.group(svg.path(_edge(pos[a], pos[b], rank[b] <= rank[a]), PID,
+                                       "mlhub-edge mlhub-edge-back" if rank[b] <= rank[a] else "mlhub-edge"),
+                              edge=f"{a.value} {b.value}"))
     for s, (x, y) in pos.items():
-        body.append(svg.rect(x, y, NODE_W, NODE_H, f"mlhub-node mlhub-state-{kind(s)}", rx=NODE_H / 2))
-        body.append(svg.text(x + NODE_W / 2, y + 17, s.value, "mlhub-node-title"))
         n = count.get(s, 0)
-        body.append(svg.text(x + NODE_W / 2, y + 32, f"{n} RFC{'' if n == 1 else 's'}", "mlhub-node-note", size=11))
+        body.append(svg.group(
+            svg.rect(x, y, NODE_W, NODE_H, f"mlhub-node mlhub-state-{kind(s)}", rx=NODE_H / 2)
+            + svg.text(x + NODE_W / 2, y + 17, s.value, "mlhub-node-title")
+            + svg.text(x + NODE_W / 2, y + 32, f"{n} RFC{'' if n == 1 else 's'}", "mlhub-node-note", size=11),
+            state=s.value, rfcs=n))
     desc = "; ".join(f"{a.value} → {', '.join(b.value for b in sorted(lifecycle.EDGES[a], key=list(RfcStatus).index))}"
                      for a in RfcStatus if lifecycle.EDGES[a])
     return svg.figure(PID, width, height, "The RFC lifecycle", f"Allowed moves: {desc}.", body,

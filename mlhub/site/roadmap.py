@@ -116,7 +116,7 @@ def _card(hub: Hub, here: str, item: RoadmapItem, x: float, y: float, moved: str
     if moved:
         parts.append(svg.text(x + 8, y + 98, f"moved: {moved}" if moved != "new" else "new since the last Sync",
                               "mlhub-moved", anchor="start", size=11))
-    return "".join(parts)
+    return svg.group("".join(parts), item=item.id, status=item.status.value, moved=moved or "")
 
 
 def page(hub: Hub, before: Before | None = None) -> str:

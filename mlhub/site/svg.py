@@ -28,6 +28,13 @@ def figure(pid: str, width: int, height: int, title: str, desc: str, body: Itera
     return f'<figure class="mlhub-picture" data-mlhub-picture="{pid}" data-search-exclude>{svg}{cap}</figure>\n'
 
 
+def group(body: str, **data: object) -> str:
+    """Elements grouped with data-* attributes naming what they show, so that tests can check a
+    picture against the data it was drawn from."""
+    attrs = "".join(f' data-{k.replace("_", "-")}="{esc(v)}"' for k, v in data.items())
+    return f"<g{attrs}>{body}</g>"
+
+
 def rect(x: float, y: float, w: float, h: float, cls: str, rx: float = 6) -> str:
     return f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="{rx:g}" class="{cls}"/>'
 
