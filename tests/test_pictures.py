@@ -131,6 +131,8 @@ def test_hand_written_pages_get_their_pictures_and_unknown_names_fail():
     assert 'id="mlhub-golden-path"' in text and "<!--" not in text
     with pytest.raises(ValueError, match="unknown picture 'nope'"):
         pictures("<!-- mlhub:nope -->", hub, None, "x.md")
+    documented = "| `<!-- mlhub:golden-path -->` | the flow |"
+    assert pictures(documented, hub, None, "contributing.md") == documented
     assert "<!-- mlhub:golden-path -->" in (REPO / "docs/golden-path.md").read_text()
 
 

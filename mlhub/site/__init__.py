@@ -10,8 +10,9 @@ from mlhub.content.hub import Hub
 from mlhub.site import api, catalog, ceremonies, demos, goldenpath, paths, rfcs, roadmap, sigs, tutorials
 from mlhub.site.tutorials import Verification
 
-# <!-- mlhub:NAME --> in a hand-written page is replaced by the picture NAME, drawn for that page.
-MARKER = re.compile(r"<!-- mlhub:([a-z-]+) -->")
+# <!-- mlhub:NAME --> on a line of its own in a hand-written page is replaced by the picture NAME,
+# drawn for that page (elsewhere, e.g. in code that documents the marker, it stays as it is).
+MARKER = re.compile(r"^<!-- mlhub:([a-z-]+) -->$", re.M)
 PICTURES = {
     "golden-path": lambda hub, verification, here: goldenpath.picture(hub, verification, here),
     "lifecycle": lambda hub, verification, here: catalog.lifecycle_picture(hub, here),

@@ -49,6 +49,22 @@ OVERRIDES = """
 """
 
 
+# Terminal colours in outputs (kfp and mlflow logs), readable on each scheme's page (4.5:1).
+ANSI = {
+    "default": {"black": "#3e424d", "red": "#b22b31", "green": "#006b2c", "yellow": "#7a5800", "blue": "#0058b0",
+                "magenta": "#a03196", "cyan": "#1b6b6b", "white": "#5f5f5f"},
+    "slate": {"black": "#a8adb8", "red": "#ff8a80", "green": "#69db7c", "yellow": "#ffd54f", "blue": "#82b1ff",
+              "magenta": "#e590dc", "cyan": "#7fd6d6", "white": "#e0e0e0"},
+}
+
+
+def _ansi() -> str:
+    return "\n".join(f'[data-md-color-scheme="{scheme}"] .jupyter-wrapper .jp-RenderedText pre .ansi-{name}{kind}-fg '
+                     f"{{ color: {colour}; }}"
+                     for scheme, colours in ANSI.items() for name, colour in colours.items()
+                     for kind in ("", "-intense"))
+
+
 def lighten(html: str, page: str) -> tuple[str, list[str]]:
     """(the HTML of the notebook page `page` (its path in docs/) without its style blocks and CDN
     scripts, with links to other pages' sources made links to those pages; the blocks' CSS)."""
@@ -85,7 +101,7 @@ def stylesheet(styles: list[str], themes_dir: Path | None = None) -> str:
     out = [_scope(css, _THEMES["theme-light.css"]) if light and css == light else css for css in seen]
     if dark := _theme(themes_dir, "theme-dark.css"):
         out.append(_scope(dark, _THEMES["theme-dark.css"]))
-    return "\n".join(out) + "\n" + OVERRIDES.lstrip()
+    return "\n".join(out) + "\n" + OVERRIDES.lstrip() + _ansi() + "\n"
 
 
 def _theme(themes_dir: Path | None, name: str) -> str | None:
