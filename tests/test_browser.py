@@ -105,7 +105,14 @@ def test_search_finds_a_service_by_name(page, base_url):
     result.wait_for(state="visible", timeout=15_000)
     result.click()
     page.wait_for_url("**/catalog/katib/**")
-    assert heading(page) == "Katib hyperparameter tuning"
+    assert arrived(page, "Katib") == "Katib hyperparameter tuning"
+
+
+def arrived(page, start: str) -> str:
+    """The heading of the page navigated to: instant navigation changes the address first and
+    swaps the content after, so wait for the new heading."""
+    page.wait_for_function("s => document.querySelector('article h1')?.textContent.trim().startsWith(s)", arg=start)
+    return heading(page)
 
 
 def heading(page) -> str:
@@ -148,7 +155,7 @@ def test_a_picture_link_leads_to_its_page(page, base_url):
     page.goto(base_url + "/golden-path/")
     page.locator("svg#mlhub-golden-path a").first.click()
     page.wait_for_url("**/tutorials/01-*/")
-    assert "Explore" in heading(page)
+    assert "Explore" in arrived(page, "01")
 
 
 # --- the calendar in the reader's zone ----------------------------------------------------------
@@ -252,7 +259,7 @@ def test_instant_navigation_keeps_the_page(page, base_url):
     page.evaluate("window.__kept = 'yes'")
     page.locator(".md-tabs a[href$='catalog/']").first.click()
     page.wait_for_url("**/catalog/")
-    assert heading(page) == "Service catalog"
+    assert arrived(page, "Service catalog") == "Service catalog"
     assert page.evaluate("window.__kept") == "yes"  # no full page load
 
 
