@@ -34,8 +34,9 @@ validate: install
 site: install
 	$(BIN)/mlhub site build
 
-bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers)
+bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers), page weights, build time
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/site.py
 
 clean:
 	rm -rf site schemas .pytest_cache

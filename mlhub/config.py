@@ -12,6 +12,7 @@ from pathlib import Path
 KEYS: dict[str, str] = {
     "MLHUB_ROOT": "The repository checkout to read content from.",
     "MLHUB_SITE_ADDR": "Address `mlhub up` and `mlhub site serve` bind.",
+    "MLHUB_SITE_URL": "Address the site is published at (canonical links, sitemap, instant navigation).",
     "MLHUB_STATE_DIR": "Folder for live state: the publishing outbox, MLflow's data, verification records.",
     "MLHUB_NAMESPACE": "Prefix tutorials put on the MLflow names they create.",
     "MLHUB_CLUSTER": "The cluster whose endpoints tutorials and docs use (default: local).",
@@ -66,6 +67,7 @@ class Config:
     github: GitHubConfig | None
     mlflow_tracking_uri: str | None = None
     kfp_host: str | None = None
+    site_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -81,7 +83,17 @@ class Config:
             raise ConfigError(f"MLHUB_SITE_ADDR must be HOST:PORT, got {addr!r}")
         state = Path(env["MLHUB_STATE_DIR"]) if env.get("MLHUB_STATE_DIR") else root / ".state"
         return cls(root=root.resolve(), site_addr=addr, state_dir=state.resolve(), github=_github(env),
-                   mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None)
+                   mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None,
+                   site_url=_site_url(env.get("MLHUB_SITE_URL") or None))
+
+
+def _site_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest.split("/")[0]:
+        raise ConfigError(f"MLHUB_SITE_URL must be an http(s) URL such as https://mlhub.example.com/, got {url!r}")
+    return url if url.endswith("/") else url + "/"
 
 
 def _github(env: Mapping[str, str]) -> GitHubConfig | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,9 @@ def serve(root: Path, addr: str) -> None:
     """Serve until Ctrl-C; returns so that callers can stop their services after it."""
     click.echo(f"mlhub: serving the site on http://{addr}/ (Ctrl-C stops)")
     cmd = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-a", addr, "-f", str(root / "mkdocs.yml")]
-    proc = subprocess.Popen(cmd, cwd=root)
+    # the served site links to where it is served, not to where it is published
+    env = {"MLHUB_SITE_URL": f"http://{addr}/"} | dict(os.environ)
+    proc = subprocess.Popen(cmd, cwd=root, env=env)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
