@@ -14,6 +14,7 @@ from mlhub.content import load
 from mlhub.content.models import ALLOWED_STAGES, RfcStatus, Stage
 from mlhub.rfc import lifecycle
 from mlhub.site import demos, goldenpath, pictures, render, rfcstates, roadmap
+from mlhub.site.svg import wrap as svg_wrap
 from mlhub.site.tutorials import Verification
 from mlhub.verify.record import Record
 
@@ -54,11 +55,24 @@ def test_lifecycle_picture_shows_each_service_where_the_catalog_enables_it(pages
         expected = ("enabled" if stage in svc.stages
                     else "allowed" if stage in ALLOWED_STAGES[svc.maturity] else "not allowed")
         assert cell["placement"] == expected, cell
-        assert texts(cell["_el"]) == {"enabled": "enabled", "allowed": "allowed", "not allowed": "—"}[expected]
+        running = [c.name for c in hub.clusters if c.stage is stage and svc.id in c.services]
+        assert cell["clusters"].split() == running, cell
+        word = {"enabled": "enabled", "allowed": "allowed", "not allowed": "—"}[expected]
+        assert texts(cell["_el"]) == (svg_wrap(", ".join(running), 16, 1)[0] if running else word), cell
+
+
+def test_lifecycle_picture_names_the_real_clusters_of_each_stage(pages):
+    hub = load(REPO)
+    svg = svg_of(pages["catalog/index.md"], "mlhub-lifecycle")
+    assert hub.clusters, "the content has clusters"
+    for cluster in hub.clusters:
+        assert cluster.name in texts(svg)
 
 
 def test_lifecycle_picture_changes_with_the_catalog(repo: Copy, now):
     repo.edit_yaml("catalog/katib.yaml", lambda d: d.update(stages=["sandbox"]))
+    for name in ("dev-eu", "staging-eu"):  # clusters/ must agree with the catalog
+        repo.edit_yaml(f"clusters/{name}.yaml", lambda d: d["services"].pop("katib", None))
     page = render(load(repo.root, now), now)["catalog/index.md"]
     katib = {c["stage"]: c["placement"] for c in groups(svg_of(page, "mlhub-lifecycle"), "placement")
              if c["service"] == "katib"}

@@ -32,10 +32,16 @@ def placement(svc: Service, stage: Stage) -> str:
 def lifecycle(hub: Hub, clusters: Mapping[Stage, Sequence[str]] | None = None
               ) -> tuple[list[tuple[Stage, list[str]]], list[tuple[Service, dict[Stage, str]]]]:
     """The services against the cluster stages: (columns: each stage with its clusters, rows: each
-    service with its placement per stage). Clusters are optional so that a cluster inventory can
-    name the clusters of each stage when the content has one."""
-    columns = [(stage, list((clusters or {}).get(stage, ()))) for stage in Stage]
+    service with its placement per stage). The clusters default to those in clusters/."""
+    if clusters is None:
+        clusters = {stage: [c.name for c in hub.clusters if c.stage is stage] for stage in Stage}
+    columns = [(stage, list(clusters.get(stage, ()))) for stage in Stage]
     return columns, [(svc, {stage: placement(svc, stage) for stage, _ in columns}) for svc in by_maturity(hub)]
+
+
+def running_on(hub: Hub, svc: Service, stage: Stage) -> list[str]:
+    """The clusters of a stage that run a service, as clusters/ records them."""
+    return [c.name for c in hub.clusters_running(svc.id) if c.stage is stage]
 
 
 LIFECYCLE_PID = "mlhub-lifecycle"
@@ -65,10 +71,13 @@ def lifecycle_picture(hub: Hub, here: str, clusters: Mapping[Stage, Sequence[str
             state = cells[stage]
             cls = {"enabled": f"mlhub-cell-enabled mlhub-maturity-{svc.maturity.value}",
                    "allowed": "mlhub-cell-allowed", "not allowed": "mlhub-cell-none"}[state]
+            names = running_on(hub, svc, stage) if state == "enabled" else []
             word = {"enabled": "enabled", "allowed": "allowed", "not allowed": "—"}[state]
+            if names:  # where clusters/ says it runs, the picture names them
+                word = svg.wrap(", ".join(names), 16, 1)[0]
             body.append(svg.group(svg.rect(x + 4, y + 4, col_w - 8, row_h - 8, cls, rx=4) + svg.text(
                 x + col_w / 2, y + 21, word, f"mlhub-cell-text-{state.replace(' ', '-')}", size=11),
-                service=svc.id, stage=stage.value, placement=state))
+                service=svc.id, stage=stage.value, placement=state, clusters=" ".join(names)))
     desc = "; ".join(f"{svc.name} ({svc.maturity.value}): enabled on "
                      f"{', '.join(s.value for s in Stage if cells[s] == 'enabled')}" for svc, cells in rows)
     return svg.figure(LIFECYCLE_PID, width, height, "Services against cluster stages, by maturity", desc + ".",
