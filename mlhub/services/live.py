@@ -18,7 +18,7 @@ class Live:
     mlflow_embedded: bool
     kfp_host: str | None
     profile: str = "embedded"  # which of the hub's own profiles runs MLflow (mlhub.services.profile)
-    client_env: dict[str, str] = field(default_factory=dict)  # e.g. the object store's endpoint and keys
+    client_env: dict[str, str] = field(default_factory=dict, repr=False)  # the object store's endpoint and keys
 
     @property
     def mlflow_target(self) -> str:
