@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 # key -> one-line meaning; the reference docs have a heading per key.
@@ -25,12 +26,27 @@ KEYS: dict[str, str] = {
     "GITHUB_URL": "GitHub API to publish pull requests to.",
     "GITHUB_TOKEN": "Token for GITHUB_URL (secret).",
     "GITHUB_REPO": "owner/name of the hub's repository on GitHub.",
+    "MLHUB_PROFILE": "Which services `mlhub up` starts: embedded (default) or platform.",
+    "MLHUB_PG_BIN": "Folder holding PostgreSQL's initdb and pg_ctl for the platform profile.",
+    "MLHUB_WEED": "The SeaweedFS `weed` binary for the platform profile.",
+    "MLHUB_MLFLOW_DB": "Database URL of an external MLflow server's backend store (for `mlhub doctor`).",
+    "MLHUB_ARTIFACTS_URI": "s3://BUCKET/PREFIX where an external MLflow keeps artifacts (for `mlhub doctor`).",
+    "MLFLOW_S3_ENDPOINT_URL": "The S3 endpoint MLflow clients and servers write artifacts to.",
+    "AWS_ACCESS_KEY_ID": "Access key for the S3 endpoint.",
+    "AWS_SECRET_ACCESS_KEY": "Secret key for the S3 endpoint (secret).",
 }
 DEFAULT_SITE_ADDR = "127.0.0.1:8000"
 
 
 class ConfigError(Exception):
     pass
+
+
+class Profile(StrEnum):
+    """Which services the hub starts for itself (mlhub.services.profile)."""
+
+    embedded = "embedded"  # MLflow on sqlite with local artifacts
+    platform = "platform"  # PostgreSQL, an S3 object store, MLflow on both
 
 
 class Secret:
@@ -68,6 +84,9 @@ class Config:
     mlflow_tracking_uri: str | None = None
     kfp_host: str | None = None
     site_url: str | None = None
+    profile: Profile = Profile.embedded
+    pg_bin: str | None = None
+    weed: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -82,9 +101,13 @@ class Config:
         if not host or not port.isdigit():
             raise ConfigError(f"MLHUB_SITE_ADDR must be HOST:PORT, got {addr!r}")
         state = Path(env["MLHUB_STATE_DIR"]) if env.get("MLHUB_STATE_DIR") else root / ".state"
+        profile = env.get("MLHUB_PROFILE") or Profile.embedded.value
+        if profile not in Profile.__members__:
+            raise ConfigError(f"MLHUB_PROFILE must be one of {', '.join(Profile)}, got {profile!r}")
         return cls(root=root.resolve(), site_addr=addr, state_dir=state.resolve(), github=_github(env),
                    mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None,
-                   site_url=_site_url(env.get("MLHUB_SITE_URL") or None))
+                   site_url=_site_url(env.get("MLHUB_SITE_URL") or None),
+                   profile=Profile(profile), pg_bin=env.get("MLHUB_PG_BIN") or None, weed=env.get("MLHUB_WEED") or None)
 
 
 def _site_url(url: str | None) -> str | None:

@@ -31,6 +31,24 @@ def config() -> Config:
         raise click.UsageError(str(exc)) from None
 
 
+profile_option = click.option(
+    "--profile", type=click.Choice(["embedded", "platform"]), default=None,
+    help="Services to start: embedded (MLflow on sqlite) or platform (PostgreSQL, an S3 object store and "
+         "MLflow on both). Default: MLHUB_PROFILE, else embedded.",
+)
+
+
+def chosen_profile(cfg: Config, option: str | None):
+    """The profile the option or MLHUB_PROFILE names; the platform profile starts its own MLflow."""
+    from mlhub.config import Profile
+
+    profile = Profile(option) if option else cfg.profile
+    if profile is Profile.platform and cfg.mlflow_tracking_uri:
+        raise click.UsageError("MLFLOW_TRACKING_URI names an MLflow server, and the platform profile starts "
+                               "its own: unset it, or use the embedded profile (see docs/operations.md)")
+    return profile
+
+
 root_option = click.option(
     "--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
     help="Repository checkout to read (default: MLHUB_ROOT, or found from the working directory).",
@@ -43,7 +61,17 @@ def main() -> None:
     """mlhub: the ML platform's community hub: content, site, calendars, RFCs."""
 
 
-from mlhub.cli import bot, clusters, content, outbox, registry, rfc, site, verify  # noqa: E402  (they register commands)
+from mlhub.cli import (  # noqa: E402  (they register commands)
+    bot,
+    clusters,
+    content,
+    doctor,
+    outbox,
+    registry,
+    rfc,
+    site,
+    verify,
+)
 
-__all__ = ["main", "config", "root_option", "bot", "clusters", "content", "outbox", "registry", "rfc", "site",
-           "verify"]
+__all__ = ["main", "config", "root_option", "profile_option", "chosen_profile", "bot", "clusters", "content",
+           "doctor", "outbox", "registry", "rfc", "site", "verify"]

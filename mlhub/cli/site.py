@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import config, main, root_option, stop_on_sigterm
+from mlhub.cli import chosen_profile, config, main, profile_option, root_option, stop_on_sigterm
 from mlhub.cli.content import print_problems
 
 
@@ -61,30 +61,43 @@ def serve(root: Path, addr: str) -> None:
 
 @main.command()
 @click.option("--no-verify", is_flag=True, help="Do not verify tutorials; show the last records.")
-def up(no_verify: bool) -> None:
-    """Run the hub on its embedded defaults: validate content, start MLflow, verify the tutorials
+@profile_option
+def up(no_verify: bool, profile: str | None) -> None:
+    """Run the hub: validate content, start the services (the embedded MLflow, or with
+    `--profile platform` PostgreSQL, an S3 object store and MLflow on both), verify the tutorials
     (cached), then build and serve the site. Ctrl-C stops everything."""
-    from mlhub.cli.verify import run_verification
+    from mlhub.cli.verify import print_platform, run_verification
     from mlhub.content import validate as run
-    from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.profile import profile_services, start_bot_replicas
 
     stop_on_sigterm()
     cfg = config()
+    chosen = chosen_profile(cfg, profile)
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)
     if print_problems(problems):
         raise click.ClickException("content has errors; fix the lines above and run again")
     click.echo(f"mlhub: content is valid ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
-    click.echo("mlhub: starting the live services ...")
+    click.echo(f"mlhub: starting the live services ({chosen} profile) ...")
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with profile_services(cfg, chosen, click.echo) as (live, platform):
             click.echo(f"mlhub: MLflow UI on {live.mlflow_uri}/")
-            if not no_verify:
+            if platform:
+                print_platform(platform)
+            if no_verify:
+                pass
+            elif platform:  # HOOK (issue 14): verify on the platform profile once the golden path runs there
+                click.echo("mlhub: tutorials are not verified on the platform profile yet; the site shows "
+                           "the embedded profile's records (`mlhub verify`)")
+            else:
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
                 if code:
                     click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)
-            start_bot(live)
+            if platform:
+                start_bot_replicas(platform, click.echo)
+            else:
+                start_bot(live)
             click.echo(f"mlhub: site on http://{cfg.site_addr}/ · MLflow UI on {live.mlflow_uri}/")
             serve(cfg.root, cfg.site_addr)
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import config, main, stop_on_sigterm
+from mlhub.cli import chosen_profile, config, main, profile_option, stop_on_sigterm
 
 
 def verify_dir(cfg) -> Path:
@@ -22,27 +22,46 @@ def services() -> None:
 
 
 @services.command("up")
-def services_up() -> None:
-    """Start MLflow (unless MLFLOW_TRACKING_URI is set), print the URLs, wait for Ctrl-C."""
-    from mlhub.services.live import live_services
+@profile_option
+def services_up(profile: str | None) -> None:
+    """Start the services (the embedded MLflow unless MLFLOW_TRACKING_URI is set, or with
+    `--profile platform` PostgreSQL, an S3 object store and MLflow on both), print the URLs, wait
+    for Ctrl-C."""
+    from mlhub.config import Profile
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.profile import home, profile_services
 
     stop_on_sigterm()
     cfg = config()
-    click.echo("mlhub: starting MLflow (sqlite and artifacts under "
-               f"{cfg.state_dir / 'mlflow'}) ...")
+    chosen = chosen_profile(cfg, profile)
+    where = home(cfg.state_dir) if chosen is Profile.platform else cfg.state_dir / "mlflow"
+    click.echo(f"mlhub: starting the {chosen} profile's services (data under {where}) ...")
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with profile_services(cfg, chosen, click.echo) as (live, platform):
             click.echo(f"mlhub: {live.describe()}")
             click.echo(f"  MLflow UI:  {live.mlflow_uri}/")
-            click.echo(f"  use it:     export MLFLOW_TRACKING_URI={live.mlflow_uri}")
+            if platform:
+                print_platform(platform)
+            else:
+                click.echo(f"  use it:     export MLFLOW_TRACKING_URI={live.mlflow_uri}")
             click.echo("mlhub: running; Ctrl-C stops")
             while True:
                 time.sleep(3600)
     except ServiceError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"infrastructure error: {exc}") from None
     except KeyboardInterrupt:
         click.echo("mlhub: stopped")
+
+
+def print_platform(platform) -> None:
+    """Where each server of the platform profile answers, and the exports for a shell (the S3 keys
+    as a file path: secrets are never printed)."""
+    import shlex
+
+    click.echo(f"  PostgreSQL: {platform.postgres.url()} (databases mlflow, mlhub_bot)")
+    click.echo(f"  S3:         {platform.s3_endpoint} (bucket {platform.objectstore.bucket})")
+    for i, (key, value) in enumerate(platform.shell_exports().items()):
+        click.echo(f"  {'use it:' if i == 0 else '':<12}export {key}={shlex.quote(value)}")
 
 
 def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlhub.services.mlflow_server import MlflowServer, ServiceError, healthy, server_version
@@ -17,10 +17,12 @@ class Live:
     mlflow_version: str
     mlflow_embedded: bool
     kfp_host: str | None
+    profile: str = "embedded"  # which of the hub's own profiles runs MLflow (mlhub.services.profile)
+    client_env: dict[str, str] = field(default_factory=dict, repr=False)  # the object store's endpoint and keys
 
     @property
     def mlflow_target(self) -> str:
-        return "embedded" if self.mlflow_embedded else self.mlflow_uri
+        return self.profile if self.mlflow_embedded else self.mlflow_uri
 
     @property
     def kfp_target(self) -> str:
@@ -33,7 +35,7 @@ class Live:
     def env(self) -> dict[str, str]:
         """What a tutorial's kernel gets, as a notebook server on the platform would."""
         # MLHUB_CLUSTER=local: a reader's own choice of cluster never redirects verification
-        out = {"MLFLOW_TRACKING_URI": self.mlflow_uri, "MLHUB_CLUSTER": "local"}
+        out = {**self.client_env, "MLFLOW_TRACKING_URI": self.mlflow_uri, "MLHUB_CLUSTER": "local"}
         if self.kfp_host:
             out["KFP_HOST"] = self.kfp_host
         return out
