@@ -167,6 +167,72 @@ def bad_demo_file_name(repo: Copy):
     repo.path("demos/kserve.md").write_text(text)
 
 
+def _serving_meeting(repo: Copy, **fields):
+    repo.edit_yaml("community/sigs.yaml", lambda d: _sig(d, "sig-serving")["meetings"][0].update(fields))
+
+
+def rrule_secondly(repo: Copy):
+    _serving_meeting(repo, rrule="FREQ=SECONDLY")
+
+
+def rrule_interval_zero(repo: Copy):
+    _serving_meeting(repo, rrule="FREQ=WEEKLY;INTERVAL=0;BYDAY=TH")
+
+
+def rrule_time_of_day(repo: Copy):
+    _serving_meeting(repo, rrule="FREQ=DAILY;BYHOUR=9,10,11")
+
+
+def rrule_selects_no_day(repo: Copy):
+    _serving_meeting(repo, rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+
+
+def exdate_far_ahead(repo: Copy):
+    _serving_meeting(repo, exdates=["9999-12-31"])
+
+
+def exdate_before_start(repo: Copy):
+    _serving_meeting(repo, exdates=["2001-01-04"])
+
+
+def dtstart_with_offset(repo: Copy):
+    _serving_meeting(repo, dtstart="2026-01-08T17:00:00+01:00")
+
+
+def dtstart_before_1970(repo: Copy):
+    _serving_meeting(repo, dtstart="0001-01-01T00:00:00")
+
+
+def zero_duration(repo: Copy):
+    _serving_meeting(repo, duration="PT0S")
+
+
+def emptied_ceremonies(repo: Copy):
+    repo.path("community/ceremonies.yaml").write_text("# nothing left\n")
+
+
+def emptied_service(repo: Copy):
+    repo.path("catalog/katib.yaml").write_text("")
+
+
+def roadmap_as_a_list(repo: Copy):
+    repo.path("community/roadmap.yaml").write_text("- quarter: 2026-Q4\n")
+
+
+def empty_front_matter(repo: Copy):
+    repo.path(RFC1).write_text("---\n---\n## Summary\n")
+
+
+def deeply_nested_yaml(repo: Copy):
+    repo.path("catalog/katib.yaml").write_text("id: " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def yaml_alias(repo: Copy):
+    repo.path("catalog/katib.yaml").write_text(
+        repo.path("catalog/katib.yaml").read_text().replace("stages: [sandbox, dev, staging]",
+                                                            "stages: &s [sandbox]\ndocs: *s"))
+
+
 # (mutation, expected "path:field" prefix of the problem line, check name)
 CASES = [
     (set_service_owner, "catalog/katib.yaml:owner_sig", "sigs-exist"),
@@ -201,6 +267,21 @@ CASES = [
     (unsafe_yaml, "catalog/katib.yaml", "files"),
     (no_front_matter, "demos/2026-11-26-untitled.md", "files"),
     (bad_demo_file_name, "demos/kserve.md", "files"),
+    (rrule_secondly, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (rrule_interval_zero, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (rrule_time_of_day, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (rrule_selects_no_day, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (exdate_far_ahead, "community/sigs.yaml:sigs[3].meetings[0].exdates[0]", "rrules"),
+    (exdate_before_start, "community/sigs.yaml:sigs[3].meetings[0].exdates[0]", "rrules"),
+    (dtstart_with_offset, "community/sigs.yaml:sigs[3].meetings[0].dtstart", "meeting-times"),
+    (dtstart_before_1970, "community/sigs.yaml:sigs[3].meetings[0].dtstart", "meeting-times"),
+    (zero_duration, "community/sigs.yaml:sigs[3].meetings[0].duration", "meeting-times"),
+    (emptied_ceremonies, "community/ceremonies.yaml", "files"),
+    (emptied_service, "catalog/katib.yaml", "files"),
+    (roadmap_as_a_list, "community/roadmap.yaml", "files"),
+    (empty_front_matter, RFC1, "files"),
+    (deeply_nested_yaml, "catalog/katib.yaml", "files"),
+    (yaml_alias, "catalog/katib.yaml", "files"),
 ]
 
 
