@@ -24,7 +24,7 @@ def site() -> None:
               help="Output folder (default: site/ in the checkout).")
 def site_build(root: Path | None, out: Path | None) -> None:
     """Build the static site with `mkdocs build --strict`."""
-    root = root or config().root
+    root = root or config(state=True).root
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml")]
     if out:
         cmd += ["-d", str(out.resolve())]
@@ -36,7 +36,7 @@ def site_build(root: Path | None, out: Path | None) -> None:
 @click.option("--addr", default=None, help="HOST:PORT to bind (default: MLHUB_SITE_ADDR).")
 def site_serve(root: Path | None, addr: str | None) -> None:
     """Serve the site with live reload; content edits rebuild it."""
-    cfg = config()
+    cfg = config(state=True)
     serve(root or cfg.root, addr or cfg.site_addr)
 
 
@@ -67,7 +67,7 @@ def up(no_verify: bool) -> None:
     from mlhub.services.mlflow_server import ServiceError
 
     stop_on_sigterm()
-    cfg = config()
+    cfg = config(state=True)
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)
     if print_problems(problems):

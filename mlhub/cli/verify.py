@@ -28,7 +28,7 @@ def services_up() -> None:
     from mlhub.services.mlflow_server import ServiceError
 
     stop_on_sigterm()
-    cfg = config()
+    cfg = config(state=True)
     click.echo("mlhub: starting MLflow (sqlite and artifacts under "
                f"{cfg.state_dir / 'mlflow'}) ...")
     try:
@@ -84,7 +84,7 @@ def verify_cmd(names, force, workers, budget, max_age) -> None:
     from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
-    cfg = config()
+    cfg = config(state=True)
     try:
         with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
             code = run_verification(cfg, live, names, force, workers, budget, max_age)

@@ -35,7 +35,7 @@ def on_config(config):
     global _hub, _state
     root = Path(config["config_file_path"]).parent
     try:
-        _state = Config.from_env({**os.environ, "MLHUB_ROOT": str(root)}).state_dir
+        _state = Config.from_env({**os.environ, "MLHUB_ROOT": str(root)}).ensure_state()
         _hub = load(root)
     except ConfigError as exc:
         raise PluginError(f"mlhub: configuration error: {exc}") from None
