@@ -104,7 +104,7 @@ def fires(parsed: rrule, start: dt.datetime, parts: dict[str, str]) -> bool:
     range, so a rule that never fires costs one cycle of periods instead of every period up to
     year 9999 (dateutil only stops there)."""
     freq = parts["FREQ"]
-    cycles = max(0, math.ceil((9200 - start.year) / 400))
+    cycles = math.ceil((9200 - start.year) / 400)  # whole cycles keep weekdays; may be negative
     # Every INTERVAL-th period visits, over the years, the same places in the cycle as every
     # gcd(INTERVAL, periods per cycle)-th one.
     step = math.gcd(int(parts.get("INTERVAL", "1")), CYCLE[freq])

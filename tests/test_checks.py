@@ -167,44 +167,25 @@ def bad_demo_file_name(repo: Copy):
     repo.path("demos/kserve.md").write_text(text)
 
 
-def _serving_meeting(repo: Copy, **fields):
-    repo.edit_yaml("community/sigs.yaml", lambda d: _sig(d, "sig-serving")["meetings"][0].update(fields))
+def _meeting(name: str, **fields):
+    """A mutation of sig-serving's first meeting, named for the test id."""
+    def mutate(repo: Copy):
+        repo.edit_yaml("community/sigs.yaml",
+                       lambda d: _sig(d, "sig-serving")["meetings"][0].update(fields))
+
+    mutate.__name__ = name
+    return mutate
 
 
-def rrule_secondly(repo: Copy):
-    _serving_meeting(repo, rrule="FREQ=SECONDLY")
-
-
-def rrule_interval_zero(repo: Copy):
-    _serving_meeting(repo, rrule="FREQ=WEEKLY;INTERVAL=0;BYDAY=TH")
-
-
-def rrule_time_of_day(repo: Copy):
-    _serving_meeting(repo, rrule="FREQ=DAILY;BYHOUR=9,10,11")
-
-
-def rrule_selects_no_day(repo: Copy):
-    _serving_meeting(repo, rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
-
-
-def exdate_far_ahead(repo: Copy):
-    _serving_meeting(repo, exdates=["9999-12-31"])
-
-
-def exdate_before_start(repo: Copy):
-    _serving_meeting(repo, exdates=["2001-01-04"])
-
-
-def dtstart_with_offset(repo: Copy):
-    _serving_meeting(repo, dtstart="2026-01-08T17:00:00+01:00")
-
-
-def dtstart_before_1970(repo: Copy):
-    _serving_meeting(repo, dtstart="0001-01-01T00:00:00")
-
-
-def zero_duration(repo: Copy):
-    _serving_meeting(repo, duration="PT0S")
+rrule_secondly = _meeting("rrule_secondly", rrule="FREQ=SECONDLY")
+rrule_interval_zero = _meeting("rrule_interval_zero", rrule="FREQ=WEEKLY;INTERVAL=0;BYDAY=TH")
+rrule_time_of_day = _meeting("rrule_time_of_day", rrule="FREQ=DAILY;BYHOUR=9,10,11")
+rrule_selects_no_day = _meeting("rrule_selects_no_day", rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+exdate_far_ahead = _meeting("exdate_far_ahead", exdates=["9999-12-31"])
+exdate_before_start = _meeting("exdate_before_start", exdates=["2001-01-04"])
+dtstart_with_offset = _meeting("dtstart_with_offset", dtstart="2026-01-08T17:00:00+01:00")
+dtstart_before_1970 = _meeting("dtstart_before_1970", dtstart="0001-01-01T00:00:00")
+zero_duration = _meeting("zero_duration", duration="PT0S")
 
 
 def emptied_ceremonies(repo: Copy):

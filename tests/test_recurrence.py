@@ -82,3 +82,10 @@ def fires(text: str, start: dt.datetime = TUESDAY) -> bool:
 ])
 def test_fires_decides_on_one_calendar_cycle(text, expected):
     assert fires(text) is expected
+
+
+@pytest.mark.parametrize("year", [1970, 9599, 9999])
+def test_fires_from_any_start_year(year):
+    start = TUESDAY.replace(year=year)
+    assert fires("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", start) is True
+    assert fires("FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31", start) is False

@@ -151,7 +151,8 @@ def _rrule_problem(meeting: Meeting, now: dt.datetime) -> str | None:
         return ("RRULE never yields an occurrence: its BY... parts, with its INTERVAL counted from dtstart, "
                 "select no day (e.g. BYMONTH=2;BYMONTHDAY=30)")
     if calendar.next_occurrence(meeting, now) is None:
-        return "RRULE yields no occurrence in the coming year: it ended (UNTIL/COUNT) or never fires"
+        return ("RRULE yields no occurrence in the coming year: it ended (UNTIL/COUNT), starts later "
+                "(dtstart) or never fires")
     return None
 
 
