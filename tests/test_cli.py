@@ -34,6 +34,10 @@ def test_validate_on_the_repository_prints_nothing_and_exits_0():
     (cases.duplicate_rfc_number_same_prefix, "rfcs/0001-twin.md:number: RFC number 1 is also used"),
     (cases.unknown_key, "catalog/notebooks.yaml:matruity: unknown key"),
     (cases.rrule_never_fires, "community/sigs.yaml:sigs[3].meetings[0].rrule: RRULE yields no occurrence"),
+    (cases.rrule_secondly, "community/sigs.yaml:sigs[3].meetings[0].rrule: RRULE does not parse: "
+     "FREQ=SECONDLY is more often than a meeting repeats"),
+    (cases.emptied_service, "catalog/katib.yaml: the file is empty"),
+    (cases.deeply_nested_yaml, "catalog/katib.yaml: invalid YAML (line 1, column 24): nested deeper than 20 levels"),
 ])
 def test_validate_on_a_broken_copy_prints_one_line_naming_file_and_field(repo: Copy, mutate, expected):
     mutate(repo)
