@@ -13,11 +13,14 @@ FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 SUB_DAILY = ("SECONDLY", "MINUTELY", "HOURLY")
 TIME_OF_DAY = ("BYHOUR", "BYMINUTE", "BYSECOND")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-# Rule part -> the frequencies it may be used with (RFC 5545, section 3.3.10).
+# Rule part -> the frequencies it may be used with (RFC 5545, section 3.3.10). Stricter for DAILY:
+# a daily rule that filters days by BYMONTHDAY or BYSETPOS is a monthly one written the slow way,
+# and the one kind that can need 146,097 daily periods to prove that it never fires.
 PARTS: dict[str, tuple[str, ...]] = {
     "FREQ": FREQS, "INTERVAL": FREQS, "COUNT": FREQS, "UNTIL": FREQS, "WKST": FREQS,
-    "BYDAY": FREQS, "BYMONTH": FREQS, "BYSETPOS": FREQS,
-    "BYMONTHDAY": ("DAILY", "MONTHLY", "YEARLY"),
+    "BYDAY": FREQS, "BYMONTH": FREQS,
+    "BYSETPOS": ("WEEKLY", "MONTHLY", "YEARLY"),
+    "BYMONTHDAY": ("MONTHLY", "YEARLY"),
     "BYYEARDAY": ("YEARLY",),
     "BYWEEKNO": ("YEARLY",),
 }
@@ -58,7 +61,8 @@ def parse(text: str) -> dict[str, str]:
         if key not in PARTS:
             raise ValueError(f"unknown rule part {key}; known: {', '.join(PARTS)}")
         if freq not in PARTS[key]:
-            raise ValueError(f"{key} cannot be used with FREQ={freq} (RFC 5545)")
+            raise ValueError(f"{key} cannot be used with FREQ={freq}: use it with FREQ="
+                             f"{' or '.join(PARTS[key])}, e.g. FREQ=MONTHLY;BYMONTHDAY=1,15")
     _check_values(parts, freq)
     return parts
 

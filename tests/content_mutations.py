@@ -56,7 +56,8 @@ FIELD_VALUES: dict[str, dict[str, Any]] = {
         "interval 0": "FREQ=WEEKLY;INTERVAL=0", "interval -1": "FREQ=WEEKLY;INTERVAL=-1",
         "interval huge": "FREQ=DAILY;INTERVAL=999999999", "count 0": "FREQ=WEEKLY;COUNT=0",
         "never (daily)": "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
-        "never (weekly)": "FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=31",
+        "never (weekly)": "FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2", "never (yearly)": "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31",
+        "never (interval)": "FREQ=DAILY;INTERVAL=7;BYDAY=SA",
         "never (monthly)": "FREQ=MONTHLY;BYDAY=6MO", "never (setpos)": "FREQ=DAILY;BYSETPOS=2",
         "every second of the day": "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24)))
         + ";BYMINUTE=" + ",".join(map(str, range(60))) + ";BYSECOND=" + ",".join(map(str, range(60))),

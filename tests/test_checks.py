@@ -180,7 +180,7 @@ def _meeting(name: str, **fields):
 rrule_secondly = _meeting("rrule_secondly", rrule="FREQ=SECONDLY")
 rrule_interval_zero = _meeting("rrule_interval_zero", rrule="FREQ=WEEKLY;INTERVAL=0;BYDAY=TH")
 rrule_time_of_day = _meeting("rrule_time_of_day", rrule="FREQ=DAILY;BYHOUR=9,10,11")
-rrule_selects_no_day = _meeting("rrule_selects_no_day", rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+rrule_selects_no_day = _meeting("rrule_selects_no_day", rrule="FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31")
 exdate_far_ahead = _meeting("exdate_far_ahead", exdates=["9999-12-31"])
 exdate_before_start = _meeting("exdate_before_start", exdates=["2001-01-04"])
 dtstart_with_offset = _meeting("dtstart_with_offset", dtstart="2026-01-08T17:00:00+01:00")

@@ -47,11 +47,14 @@ def test_parts_are_normalised():
     ("FREQ=WEEKLY;BYDAY=1TU", "BYDAY=1TU: a numbered weekday needs FREQ=MONTHLY or YEARLY"),
     ("FREQ=MONTHLY;BYDAY=6MO", "BYDAY=6MO: with FREQ=MONTHLY the number is 1 to 5 or -5 to -1"),
     ("FREQ=WEEKLY;BYDAY=XX", "BYDAY=XX: give weekdays such as TU"),
-    ("FREQ=WEEKLY;BYMONTHDAY=1", "BYMONTHDAY cannot be used with FREQ=WEEKLY (RFC 5545)"),
+    ("FREQ=WEEKLY;BYMONTHDAY=1", "BYMONTHDAY cannot be used with FREQ=WEEKLY: use it with FREQ=MONTHLY "
+     "or YEARLY, e.g. FREQ=MONTHLY;BYMONTHDAY=1,15"),
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "BYMONTHDAY cannot be used with FREQ=DAILY"),
+    ("FREQ=DAILY;BYDAY=MO;BYSETPOS=1", "BYSETPOS cannot be used with FREQ=DAILY"),
     ("FREQ=MONTHLY;BYWEEKNO=20", "BYWEEKNO cannot be used with FREQ=MONTHLY"),
     ("FREQ=MONTHLY;BYMONTHDAY=32", "BYMONTHDAY=32: each value must be a whole number from -1 to 31"),
     ("FREQ=YEARLY;BYMONTH=0", "BYMONTH=0: each value must be a whole number from 1 to 12"),
-    ("FREQ=DAILY;BYSETPOS=2", "BYSETPOS needs another BY... part"),
+    ("FREQ=MONTHLY;BYSETPOS=2", "BYSETPOS needs another BY... part"),
     ("FREQ=YEARLY;BYEASTER=0", "unknown rule part BYEASTER"),
     ("FREQ=WEEKLY;WKST=XX", "WKST=XX: give a weekday"),
 ])
@@ -68,10 +71,11 @@ def fires(text: str, start: dt.datetime = TUESDAY) -> bool:
 @pytest.mark.parametrize("text, expected", [
     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", True),
     ("FREQ=MONTHLY;BYDAY=-1TH", True),
-    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", False),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", False),
     ("FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31", False),
     ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", True),  # leap years
-    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", True),  # a Monday 29 February, every 28 years or so
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", True),  # a Monday 29 February, every 28 years or so
+    ("FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2", False),
     ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", False),
     ("FREQ=MONTHLY;BYMONTHDAY=1,2,3,4,5,6,7;BYDAY=2MO", False),  # the second Monday is the 8th to 14th
     ("FREQ=DAILY;INTERVAL=7;BYDAY=WE", False),  # every 7th day from a Tuesday is a Tuesday

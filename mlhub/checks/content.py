@@ -149,7 +149,7 @@ def _rrule_problem(meeting: Meeting, now: dt.datetime) -> str | None:
         return f"RRULE does not parse: {exc}"
     if not calendar.fires(meeting):
         return ("RRULE never yields an occurrence: its BY... parts, with its INTERVAL counted from dtstart, "
-                "select no day (e.g. BYMONTH=2;BYMONTHDAY=30)")
+                "select no day (e.g. BYMONTH=4;BYMONTHDAY=31)")
     if calendar.next_occurrence(meeting, now) is None:
         return ("RRULE yields no occurrence in the coming year: it ended (UNTIL/COUNT), starts later "
                 "(dtstart) or never fires")
