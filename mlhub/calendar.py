@@ -167,7 +167,8 @@ def feed(name: str, entries: list[tuple[str, Meeting, str]]) -> str:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    # icalendar escapes TEXT properties but not this extension one: one line of the name
+    cal.add("x-wr-calname", " ".join(name.split()))
     for calendar, meeting, description in entries:
         cal.add_component(_event(meeting, calendar, description))
     cal.add_missing_timezones()
