@@ -4,6 +4,7 @@ docs/reference/config.md (a test checks it). Secrets are wrapped so they never p
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -118,6 +119,12 @@ def _site_url(url: str | None) -> str | None:
         raise ConfigError(f"MLHUB_SITE_URL must be an http(s) URL such as https://mlhub.example.com/, got {url!r}")
     return url if url.endswith("/") else url + "/"
 
+    def ensure_state(self) -> Path:
+        """The state folder, created when missing; ConfigError in one line when it cannot be used.
+        Checked by the commands that keep state, not at parse time, so that reading commands
+        (`mlhub validate`) still run in a read-only checkout."""
+        return writable_dir(self.state_dir, "MLHUB_STATE_DIR")
+
 
 def _github(env: Mapping[str, str]) -> GitHubConfig | None:
     given = {k: env.get(k, "") for k in ("GITHUB_URL", "GITHUB_TOKEN", "GITHUB_REPO")}
@@ -131,6 +138,23 @@ def _github(env: Mapping[str, str]) -> GitHubConfig | None:
     if not owner or not name or "/" in name:
         raise ConfigError(f"GITHUB_REPO must be OWNER/NAME, got {given['GITHUB_REPO']!r}")
     return GitHubConfig(given["GITHUB_URL"].rstrip("/"), Secret(given["GITHUB_TOKEN"]), owner, name)
+
+
+def writable_dir(path: Path, key: str) -> Path:
+    """`path` as an existing folder this process can write in (created if missing), or ConfigError."""
+    fix = f"set {key} to a folder this user can write in"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(f"{key} {path} is not a folder (it or a parent is a file): {fix}") from None
+    except OSError as exc:
+        raise ConfigError(f"{key} {path} cannot be created ({exc.strerror}): {fix}") from None
+    try:  # a real write: permission bits say nothing for root or on a read-only mount
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{key} {path} is not writable ({exc.strerror}): {fix}") from None
+    return path
 
 
 def find_root(start: Path) -> Path:

@@ -24,11 +24,21 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def config() -> Config:
+class SettingsError(click.ClickException):
+    """A bad setting: one line on stderr ("Error: ..."), exit 2 like a usage error."""
+
+    exit_code = 2
+
+
+def config(state: bool = False) -> Config:
+    """The settings; with state=True the state folder must also be usable (commands that write)."""
     try:
-        return Config.from_env()
+        cfg = Config.from_env()
+        if state:
+            cfg.ensure_state()
+        return cfg
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise SettingsError(str(exc)) from None
 
 
 profile_option = click.option(

@@ -115,6 +115,6 @@ def clusters_check(root, names, timeout, concurrency, save, as_json) -> None:
     report = health.check(targets, timeout=timeout, concurrency=concurrency)
     click.echo(report.to_json() if as_json else report_table(report), nl=not as_json)
     if save:
-        click.echo(f"mlhub: saved {health.save(report, config().state_dir)}", err=True)
+        click.echo(f"mlhub: saved {health.save(report, config(state=True).state_dir)}", err=True)
     sys.exit(0 if report.ok else 1)
 

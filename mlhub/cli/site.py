@@ -25,7 +25,7 @@ def site() -> None:
               help="Output folder (default: site/ in the checkout).")
 def site_build(root: Path | None, out: Path | None) -> None:
     """Build the static site with `mkdocs build --strict`."""
-    root = root or config().root
+    root = root or config(state=True).root
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml")]
     if out:
         cmd += ["-d", str(out.resolve())]
@@ -37,7 +37,7 @@ def site_build(root: Path | None, out: Path | None) -> None:
 @click.option("--addr", default=None, help="HOST:PORT to bind (default: MLHUB_SITE_ADDR).")
 def site_serve(root: Path | None, addr: str | None) -> None:
     """Serve the site with live reload; content edits rebuild it."""
-    cfg = config()
+    cfg = config(state=True)
     serve(root or cfg.root, addr or cfg.site_addr)
 
 
@@ -72,7 +72,7 @@ def up(no_verify: bool, profile: str | None) -> None:
     from mlhub.services.profile import profile_services, start_bot_replicas
 
     stop_on_sigterm()
-    cfg = config()
+    cfg = config(state=True)
     chosen = chosen_profile(cfg, profile)
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)

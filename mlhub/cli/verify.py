@@ -32,7 +32,7 @@ def services_up(profile: str | None) -> None:
     from mlhub.services.profile import home, profile_services
 
     stop_on_sigterm()
-    cfg = config()
+    cfg = config(state=True)
     chosen = chosen_profile(cfg, profile)
     where = home(cfg.state_dir) if chosen is Profile.platform else cfg.state_dir / "mlflow"
     click.echo(f"mlhub: starting the {chosen} profile's services (data under {where}) ...")
@@ -103,7 +103,7 @@ def verify_cmd(names, force, workers, budget, max_age) -> None:
     from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
-    cfg = config()
+    cfg = config(state=True)
     try:
         with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
             code = run_verification(cfg, live, names, force, workers, budget, max_age)

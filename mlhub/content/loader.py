@@ -80,16 +80,30 @@ def _stamp(obj: Model, path: str, loc: str) -> None:
                     _stamp(item, path, f"{sub}.{key}")
 
 
+def _mapping(data: Any, rel: str, what: str, problems: list[Problem]) -> bool:
+    """Whether a file's YAML (or front matter) is a mapping; else one problem naming the file."""
+    if isinstance(data, dict):
+        return True
+    if data is None:
+        msg = f"the {what} is empty (or only comments): it must hold the fields of the content reference"
+    else:
+        msg = f"the {what} must be a mapping of fields (key: value lines), not a {type(data).__name__}"
+    problems.append(Problem(rel, "", msg, "files"))
+    return False
+
+
 def _read_yaml_file(root: Path, rel: str, problems: list[Problem]) -> Any:
+    """The file's YAML mapping, or None after recording why it cannot be read as one."""
     path = root / rel
     if not path.is_file():
         problems.append(Problem(rel, "", "file is missing", "files"))
         return None
     try:
-        return read_yaml(path)
+        data = read_yaml(path)
     except FileError as exc:
         problems.append(Problem(rel, "", str(exc), "files"))
         return None
+    return data if _mapping(data, rel, "file", problems) else None
 
 
 def _yaml_file(root: Path, rel: str, model: type[M], problems: list[Problem]) -> M | None:
@@ -110,7 +124,7 @@ def _yaml_list(
     data = _read_yaml_file(root, rel, problems)
     if data is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+    if not isinstance(data.get(key), list):
         problems.append(Problem(rel, key, f"the file must be a mapping with a list under {key!r}"))
         return []
     for extra in sorted(set(data) - {key}, key=str):
@@ -149,6 +163,8 @@ def _markdown_records(
             data, body = split_front_matter(read_text(path))
         except FileError as exc:
             problems.append(Problem(rel, "", str(exc), "files"))
+            continue
+        if not _mapping(data, rel, "front matter", problems):
             continue
         obj = _validate(model, data, rel, problems)
         if obj is not None:

@@ -45,7 +45,7 @@ def on_config(config):
     root = _root = Path(config["config_file_path"]).parent
     try:
         cfg = Config.from_env({**os.environ, "MLHUB_ROOT": str(root)})
-        _state = cfg.state_dir
+        _state = cfg.ensure_state()
         _hub = load(root)
     except ConfigError as exc:
         raise PluginError(f"mlhub: configuration error: {exc}") from None
