@@ -110,6 +110,12 @@ class Config:
                    site_url=_site_url(env.get("MLHUB_SITE_URL") or None),
                    profile=Profile(profile), pg_bin=env.get("MLHUB_PG_BIN") or None, weed=env.get("MLHUB_WEED") or None)
 
+    def ensure_state(self) -> Path:
+        """The state folder, created when missing; ConfigError in one line when it cannot be used.
+        Checked by the commands that keep state, not at parse time, so that reading commands
+        (`mlhub validate`) still run in a read-only checkout."""
+        return writable_dir(self.state_dir, "MLHUB_STATE_DIR")
+
 
 def _site_url(url: str | None) -> str | None:
     if url is None:
@@ -118,12 +124,6 @@ def _site_url(url: str | None) -> str | None:
     if scheme not in ("http", "https") or not rest.split("/")[0]:
         raise ConfigError(f"MLHUB_SITE_URL must be an http(s) URL such as https://mlhub.example.com/, got {url!r}")
     return url if url.endswith("/") else url + "/"
-
-    def ensure_state(self) -> Path:
-        """The state folder, created when missing; ConfigError in one line when it cannot be used.
-        Checked by the commands that keep state, not at parse time, so that reading commands
-        (`mlhub validate`) still run in a read-only checkout."""
-        return writable_dir(self.state_dir, "MLHUB_STATE_DIR")
 
 
 def _github(env: Mapping[str, str]) -> GitHubConfig | None:
