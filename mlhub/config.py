@@ -20,6 +20,10 @@ KEYS: dict[str, str] = {
     "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
     "MLFLOW_TRACKING_URI": "An MLflow server to use instead of starting the embedded one.",
     "KFP_HOST": "A Kubeflow Pipelines cluster to run tutorials on instead of kfp.local.",
+    "MLHUB_WAREHOUSE_URL": "SQLAlchemy URL of the warehouse the golden path extracts from.",
+    "MLHUB_ARTIFACT_STORE": "Where the MLflow server keeps artifacts, for storage URIs a cluster fetches.",
+    "MLHUB_KUBE_API": "A Kubernetes API server for the cluster half of the tutorials.",
+    "MLHUB_KUBE_NAMESPACE": "The Kubernetes namespace tutorials create Kubeflow objects in.",
     "GITHUB_URL": "GitHub API to publish pull requests to.",
     "GITHUB_TOKEN": "Token for GITHUB_URL (secret).",
     "GITHUB_REPO": "owner/name of the hub's repository on GitHub.",
@@ -65,6 +69,9 @@ class Config:
     github: GitHubConfig | None
     mlflow_tracking_uri: str | None = None
     kfp_host: str | None = None
+    warehouse_url: str | None = None  # None: the embedded SQLite file in the state folder
+    artifact_store: str | None = None
+    kube_api: str | None = None  # None: the Kubernetes API double
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -80,7 +87,16 @@ class Config:
             raise ConfigError(f"MLHUB_SITE_ADDR must be HOST:PORT, got {addr!r}")
         state = Path(env["MLHUB_STATE_DIR"]) if env.get("MLHUB_STATE_DIR") else root / ".state"
         return cls(root=root.resolve(), site_addr=addr, state_dir=state.resolve(), github=_github(env),
-                   mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None)
+                   mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None,
+                   warehouse_url=env.get("MLHUB_WAREHOUSE_URL") or None,
+                   artifact_store=env.get("MLHUB_ARTIFACT_STORE") or None, kube_api=env.get("MLHUB_KUBE_API") or None)
+
+    def live_services(self):
+        """The live services this configuration names (embedded defaults for the rest)."""
+        from mlhub.services.live import live_services
+
+        return live_services(self.state_dir, self.mlflow_tracking_uri, self.kfp_host, warehouse_url=self.warehouse_url,
+                             artifact_store=self.artifact_store, kube_api=self.kube_api, root=self.root)
 
 
 def _github(env: Mapping[str, str]) -> GitHubConfig | None:

@@ -63,7 +63,6 @@ def up(no_verify: bool) -> None:
     (cached), then build and serve the site. Ctrl-C stops everything."""
     from mlhub.cli.verify import run_verification
     from mlhub.content import validate as run
-    from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
     stop_on_sigterm()
@@ -75,7 +74,7 @@ def up(no_verify: bool) -> None:
     click.echo(f"mlhub: content is valid ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
     click.echo("mlhub: starting the live services ...")
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with cfg.live_services() as live:
             click.echo(f"mlhub: MLflow UI on {live.mlflow_uri}/")
             if not no_verify:
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)

@@ -23,8 +23,8 @@ def services() -> None:
 
 @services.command("up")
 def services_up() -> None:
-    """Start MLflow (unless MLFLOW_TRACKING_URI is set), print the URLs, wait for Ctrl-C."""
-    from mlhub.services.live import live_services
+    """Start MLflow (unless MLFLOW_TRACKING_URI is set), create the warehouse when empty, stand in
+    the Kubernetes API double (unless MLHUB_KUBE_API is set), print the URLs, wait for Ctrl-C."""
     from mlhub.services.mlflow_server import ServiceError
 
     stop_on_sigterm()
@@ -32,10 +32,16 @@ def services_up() -> None:
     click.echo("mlhub: starting MLflow (sqlite and artifacts under "
                f"{cfg.state_dir / 'mlflow'}) ...")
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with cfg.live_services() as live:
+            from mlhub.golden.warehouse import safe_url
+
             click.echo(f"mlhub: {live.describe()}")
             click.echo(f"  MLflow UI:  {live.mlflow_uri}/")
-            click.echo(f"  use it:     export MLFLOW_TRACKING_URI={live.mlflow_uri}")
+            click.echo(f"  warehouse:  {safe_url(live.warehouse_url)}")
+            click.echo("  use them in a notebook (the tutorials read these):")
+            for key, value in live.env().items():
+                shown = safe_url(value) if key == "MLHUB_WAREHOUSE_URL" else value
+                click.echo(f"    export {key}={shown}")
             click.echo("mlhub: running; Ctrl-C stops")
             while True:
                 time.sleep(3600)
@@ -81,14 +87,37 @@ def verify_cmd(names, force, workers, budget, max_age) -> None:
     """Execute the tutorials and the demos' notebooks (all, or NAMES such as 02 or
     02-track-experiments) against live services; write executed copies and verification records.
     Unchanged notebooks are not run."""
-    from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
     cfg = config()
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with cfg.live_services() as live:
             code = run_verification(cfg, live, names, force, workers, budget, max_age)
     except ServiceError as exc:
         click.echo(f"mlhub: infrastructure error: {exc}", err=True)
         code = 3
     sys.exit(code)
+
+
+@main.group()
+def warehouse() -> None:
+    """The warehouse the golden path extracts from (MLHUB_WAREHOUSE_URL, else embedded SQLite)."""
+
+
+@warehouse.command("create")
+@click.option("--replace", is_flag=True, help="Drop and load the tables even when they are complete.")
+def warehouse_create(replace: bool) -> None:
+    """Load the listings tables (generated from a fixed seed) into the warehouse; a no-op when
+    they are there with every row."""
+    from mlhub.golden import warehouse as wh
+
+    cfg = config()
+    url = cfg.warehouse_url or wh.default_url(cfg.state_dir)
+    click.echo(f"mlhub: loading the listings tables into {wh.safe_url(url)} ...")
+    try:
+        loaded = wh.ensure(url, replace=replace)
+    except Exception as exc:  # a URL that does not connect: say which and why, no traceback
+        raise click.ClickException(f"warehouse {wh.safe_url(url)}: {type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0]}") from None
+    counts = ", ".join(f"{table} {rows:,} rows" for table, rows in loaded.rows.items())
+    click.echo(f"mlhub: {'created' if loaded.created else 'already complete'}: {counts}")

@@ -1,0 +1,40 @@
+"""What the golden-path tutorials import: where the services are (from the environment), the
+chain's names and lookups, and the plumbing that should not stand in a reader's way."""
+
+from __future__ import annotations
+
+from mlhub.golden.chain import (
+    DATA_EXPERIMENT,
+    DATASET,
+    EXPERIMENT,
+    MODEL,
+    TARGET,
+    NotReady,
+    champion,
+    dataset,
+    latest_run,
+    name,
+    tuned_params,
+)
+from mlhub.golden.endpoints import Endpoints, from_env, kubernetes
+
+
+class NotConfigured(NotReady):
+    """A service the tutorial needs is not configured; one line, no traceback."""
+
+    def __init__(self, message: str):
+        Exception.__init__(self, message)
+
+
+def connect() -> Endpoints:
+    """Read the endpoints from the environment and say, in one line, where this notebook works."""
+    try:
+        endpoints = from_env()
+    except RuntimeError as exc:
+        raise NotConfigured(str(exc)) from None
+    print("Working against:", endpoints.describe())
+    return endpoints
+
+
+__all__ = ["DATASET", "DATA_EXPERIMENT", "EXPERIMENT", "MODEL", "TARGET", "Endpoints", "NotConfigured", "NotReady",
+           "champion", "connect", "dataset", "kubernetes", "latest_run", "name", "tuned_params"]
