@@ -3,6 +3,8 @@ chain's names and lookups, and the plumbing that should not stand in a reader's 
 
 from __future__ import annotations
 
+import os
+
 from mlhub.golden.chain import (
     DATA_EXPERIMENT,
     DATASET,
@@ -28,6 +30,11 @@ class NotConfigured(NotReady):
 
 def connect() -> Endpoints:
     """Read the endpoints from the environment and say, in one line, where this notebook works."""
+    import warnings
+
+    # tqdm (imported by MLflow) warns that notebook widgets are missing: nothing a reader can act on
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # bars fill a notebook's output
     try:
         endpoints = from_env()
     except RuntimeError as exc:
