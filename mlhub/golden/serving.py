@@ -65,8 +65,9 @@ def storage_uri(model_version, artifact_store: str | None) -> str:
     `<artifact store>/PATH`."""
     import mlflow
 
-    location = mlflow.get_logged_model(model_version.model_id).artifact_location if model_version.model_id \
-        else model_version.source
+    model_id = model_version.model_id or (model_version.source.removeprefix("models:/")
+                                          if model_version.source.startswith("models:/m-") else None)
+    location = mlflow.get_logged_model(model_id).artifact_location if model_id else model_version.source
     if location.startswith("mlflow-artifacts:"):
         if not artifact_store:
             raise RuntimeError("MLHUB_ARTIFACT_STORE is not set: the platform's notebook servers set it to where "
@@ -84,7 +85,8 @@ def fetchable(uri: str) -> bool:
 
 def v2_request(frame) -> dict:
     """An Open Inference Protocol (v2) request: one input tensor per column, decoded back into a
-    DataFrame by MLServer's pandas codec (content_type `pd`)."""
+    DataFrame by MLServer's pandas codec (content_type `pd`). Tensors hold no nulls: pass rows
+    without missing values."""
     inputs = []
     for column in frame.columns:
         values = frame[column]

@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files
 from mlhub.config import Config, ConfigError
 from mlhub.content import ContentError, Hub, load
 from mlhub.site import nav, render
-from mlhub.site.tutorials import Verification
+from mlhub.site.tutorials import Verification, rewrite_links
 from mlhub.verify.record import load_all
 
 log = logging.getLogger("mkdocs.hooks.mlhub")
@@ -65,3 +65,15 @@ def on_files(files: Files, config) -> Files:
             files.append(File.generated(config, path, content=text))
     log.info("mlhub: generated %d files from content", len(pages))
     return files
+
+
+def on_page_content(html: str, page, config, files: Files) -> str:
+    """Tutorial notebooks link files (`02-x.ipynb`, `../catalog/katib.md`): point them at pages."""
+    if not page.file.src_uri.startswith("tutorials/") or not page.file.src_uri.endswith(".ipynb"):
+        return html
+
+    def url_of(src: str) -> str | None:
+        found = files.get_file_from_path(src)
+        return found.url if found is not None else None
+
+    return rewrite_links(html, page.file.src_uri, url_of, page.url)

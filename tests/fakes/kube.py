@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import re
 import threading
@@ -30,8 +31,11 @@ STORAGE_PREFIXES = ["gs://", "s3://", "pvc://", "file://", "https://", "http://"
 ISVC_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
+@functools.cache
 def _crd_schema(file: str) -> dict:
-    crd = yaml.safe_load((SCHEMAS / file).read_text())
+    """The CRD's OpenAPI schema, parsed once per process (the InferenceService CRD is 2 MB)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    crd = yaml.load((SCHEMAS / file).read_text(), Loader=loader)  # noqa: S506 - a safe loader
     return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
@@ -193,7 +197,8 @@ class FakeKubernetes(LocalDouble):
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 for w in warnings:
-                    self.send_header("Warning", f'299 - "{w}"')
+                    escaped = w.replace("\\", "\\\\").replace('"', '\\"')
+                    self.send_header("Warning", f'299 - "{escaped}"')
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
