@@ -75,7 +75,8 @@ def test_the_sdks_objects_are_created_with_201(kube):
     posts = [(c.kind, c.status) for c in kube.calls if c.method == "POST"]
     assert posts == [("Experiment", 201), ("TrainJob", 201), ("InferenceService", 201)]
     # the API server stores what the webhooks defaulted and answers with it
-    assert exp["spec"]["trialTemplate"]["successCondition"] == 'status.conditions.#(type=="Complete")#|#(status=="True")#'
+    done = 'status.conditions.#(type=="Complete")#|#(status=="True")#'
+    assert exp["spec"]["trialTemplate"]["successCondition"] == done
     assert exp["spec"]["algorithm"] == {"algorithmName": "tpe", "algorithmSettings": [
         {"name": "random_state", "value": "7"}]}
     assert job["spec"]["trainer"]["numNodes"] == 2 and job["metadata"]["namespace"] == "team-a"

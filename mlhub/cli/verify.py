@@ -62,9 +62,12 @@ def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:
         raise click.UsageError(str(exc)) from None
     click.echo(f"mlhub: verifying {len(paths)} tutorial(s) against {live.describe()}, {workers} at a time")
     t0 = time.monotonic()
-    outcome = verify(cfg.root, verify_dir(cfg), live, paths,
-                     Settings(budget_s=budget, max_age=dt.timedelta(days=max_age)),
-                     force=force, workers=workers, progress=click.echo)
+    try:
+        outcome = verify(cfg.root, verify_dir(cfg), live, paths,
+                         Settings(budget_s=budget, max_age=dt.timedelta(days=max_age)),
+                         force=force, workers=workers, progress=click.echo)
+    except ValueError as exc:  # a notebook's metadata names a step that is not before it
+        raise click.UsageError(str(exc)) from None
     click.echo(f"mlhub: {len(outcome.executed)} executed, {len(outcome.reused)} unchanged, "
                f"in {time.monotonic() - t0:.1f} s")
     for rec in outcome.failed + outcome.infra_errors:

@@ -43,7 +43,8 @@ def _host(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme.startswith("sqlite"):
         return f"{parts.scheme}:///{Path(parts.path.lstrip('/')).name}"
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path if not parts.hostname else ''}"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path if not parts.hostname else ''}"
 
 
 def _kubeconfig() -> bool:

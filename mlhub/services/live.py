@@ -56,11 +56,13 @@ class Live:
 
 
 def start_kube_double(root: Path):
-    """The Kubernetes API double from the checkout's tests/fakes (it lives with the other doubles)."""
-    if not (root / "tests" / "fakes" / "kube.py").is_file():
+    """The Kubernetes API double from tests/fakes (it lives with the other doubles): the content
+    checkout's, else the one this mlhub was installed from."""
+    found = [r for r in (root, Path(__file__).resolve().parents[2]) if (r / "tests" / "fakes" / "kube.py").is_file()]
+    if not found:
         raise ServiceError(f"no Kubernetes API named (MLHUB_KUBE_API) and no double in {root / 'tests/fakes'}")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
+    if str(found[0]) not in sys.path:
+        sys.path.insert(0, str(found[0]))
     from tests.fakes.kube import FakeKubernetes
 
     return FakeKubernetes().start()
@@ -82,7 +84,7 @@ def live_services(state_dir: Path, mlflow_uri: str | None = None, kfp_host: str 
     with ExitStack() as stack:
         double = None
         if not kube_api:
-            double = start_kube_double(root or Path(__file__).resolve().parents[2])
+            double = start_kube_double(root or Path.cwd())
             stack.callback(double.stop)
             kube_api = double.base_url
         if mlflow_uri:

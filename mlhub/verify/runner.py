@@ -153,7 +153,8 @@ def evidence(live: Live, calls_before: int) -> parts.Evidence:
             if call.method == "POST" and call.status == 201 and call.kind:
                 accepted[call.kind] = schemas[call.kind]
     where = "kfp.local" if live.kfp_target == "local" else live.kfp_target
-    return parts.Evidence(mlflow=f"MLflow {live.mlflow_version}", kfp=f"Kubeflow Pipelines {live.kfp_version} ({where})",
+    return parts.Evidence(mlflow=f"MLflow {live.mlflow_version}",
+                          kfp=f"Kubeflow Pipelines {live.kfp_version} ({where})",
                           kfp_cluster=live.kfp_host, kube=live.kube_target, accepted=accepted)
 
 

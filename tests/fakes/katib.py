@@ -208,7 +208,7 @@ def _trial_template(spec: dict) -> list[Cause]:
         if names and ref not in names and ref not in ("${trialSpec.Name}", "${trialSpec.Namespace}"):
             errs.append(_invalid(f"{at}.trialParameters[{i}].reference", ref,
                                  f"parameter reference {ref} does not exist in spec.parameters"))
-        token = "${trialParameters.%s}" % pname
+        token = "${trialParameters." + pname + "}"
         if token not in text:
             return errs + [_invalid(f"{at}.trialParameters[{i}].name", pname, f"parameter name: {pname} in "
                                     "spec.trialParameters not found in spec.trialTemplate")]
