@@ -5,7 +5,7 @@ Prints a line per verification and a table: wall time, steps executed, time insi
 harness overhead. Runs against a fresh embedded MLflow server, kfp.local and the Kubernetes API
 double, on a copy of tutorials/.
 
-    .venv/bin/python bench/verify.py [--change 06 04] [--workers 2]
+    .venv/bin/python bench/verify.py [--change 06 04] [--workers 2] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -50,10 +50,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--change", nargs="+", default=["06", "04"], help="steps whose code to change, in turn")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="keep the state (records, executed notebooks) in this folder")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep.resolve() if args.keep else Path(scratch)
         root, out = tmp / "root", tmp / "verify"
         shutil.copytree(ROOT / "tutorials", root / "tutorials")
         with live_services(tmp / "state", root=ROOT) as live:

@@ -76,3 +76,20 @@ def test_notebook_links_point_at_pages_and_downloads_stay():
     assert '<a href="01-explore-data.ipynb" download>get</a>' in out
     assert '<a href="https://mlflow.org/">MLflow</a>' in out
     assert '<a href="../missing.md">gone</a>' in out  # left for mkdocs' own link check to report
+
+
+def test_no_tutorial_loads_a_toy_dataset_hand_writes_a_search_or_names_a_host():
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "tutorials").glob("[0-9][0-9]-*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "sklearn.datasets" not in code and "load_breast_cancer" not in code, path.name
+        assert "import random" not in code and "random.Random" not in code, path.name  # searches come from Optuna
+        assert "127.0.0.1" not in code and "localhost" not in code, path.name  # endpoints come from the environment
+        assert nb.metadata["mlhub"]["parts"], path.name
+        assert {c.metadata.get("mlhub", {}).get("part") for c in nb.cells if c.cell_type == "code"} - {None} == {
+            p["id"] for p in nb.metadata["mlhub"]["parts"]}, path.name
+        prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert "**You will learn**" in prose and "**Prerequisites:**" in prose and "**Time:**" in prose, path.name
+        assert "## Troubleshooting" in prose and "## Services used" in prose, path.name

@@ -15,4 +15,6 @@ def local_processes(count: int, env: dict[str, str]) -> dict[str, str]:
     options from PET_* variables, the same ones the Trainer sets on a cluster; standalone mode picks
     a free rendezvous port, so jobs on one machine never collide."""
     kept = {k: os.environ[k] for k in PASS_THROUGH if os.environ.get(k)}
-    return {**kept, "PET_NPROC_PER_NODE": str(count), "PET_STANDALONE": "1", "OMP_NUM_THREADS": "1", **env}
+    # PIP_NO_COMPILE: the job's environment lives for one run; byte-compiling PyTorch's files is wasted time
+    return {**kept, "PET_NPROC_PER_NODE": str(count), "PET_STANDALONE": "1", "OMP_NUM_THREADS": "1",
+            "PIP_NO_COMPILE": "1", **env}

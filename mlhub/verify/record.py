@@ -66,8 +66,9 @@ class Record:
 
 
 def load_all(folder: Path) -> dict[str, Record]:
+    """Every record in the folder (other JSON files there, such as the chain's state, are not records)."""
     out = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        if rec := Record.load(folder, path.stem):
+        if "tutorial" in json.loads(path.read_text(encoding="utf-8")) and (rec := Record.load(folder, path.stem)):
             out[rec.tutorial] = rec
     return out
