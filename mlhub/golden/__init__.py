@@ -34,6 +34,9 @@ def connect() -> Endpoints:
 
     # tqdm (imported by MLflow) warns that notebook widgets are missing: nothing a reader can act on
     warnings.filterwarnings("ignore", message="IProgress not found")
+    # MLflow's hint about integer columns that might hold missing values, for every dataset it sees:
+    # the golden path's integer columns are ids, which never miss
+    warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # bars fill a notebook's output
     try:
         endpoints = from_env()

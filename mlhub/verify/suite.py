@@ -121,8 +121,9 @@ def verify(root: Path, out_dir: Path, live: Live, paths: list[Path], settings: S
                                                                                     settings.max_age)
         if reason is None and not (out_dir / f"{step.id}.ipynb").is_file():
             reason = "its executed copy is missing"
-        if reason is None and any(n in reasons for n in step.needs):
-            reason = f"{', '.join(n for n in step.needs if n in reasons)} runs again"
+        rerun = [n for n in step.needs if n in reasons]
+        if rerun and (reason is None or (previous and previous.code_hash == key[step.id][0] and not force)):
+            reason = f"{', '.join(rerun)} runs again"  # its own code is the same: the steps it reads from
         if reason and (step.id in chosen or _needed_by(step.id, chosen, every)):
             reasons[step.id] = reason
     outcome = Outcome()
