@@ -40,7 +40,7 @@ validate: install
 site: install
 	$(BIN)/mlhub site build
 
-bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers)
+bench: install  ## print verification timings of the chain (cold, warm, one step changed)
 	$(BIN)/python bench/verify.py
 
 clean:
