@@ -63,6 +63,10 @@ def test_the_whole_chain_and_the_demos_pass(full_run, live):
         assert rec.status == "passed", (name, rec.failing_cell, rec.error)
         assert rec.mlflow_version == live.mlflow_version and rec.mlflow_version[0].isdigit()
         assert rec.kfp_target == "local" and rec.kube_target == "double" and rec.deps_hash and rec.python
+    for name in ("01-explore-data", "02-track-experiments", "04-tune-hyperparameters"):  # plots where they teach
+        executed = nbformat.read(out / f"{name}.ipynb", as_version=4)
+        assert any("image/png" in o.get("data", {}) for c in executed.cells if c.cell_type == "code"
+                   for o in c.outputs), name
     # one namespace for the whole chain: every step's records say so
     namespaces = {Record.load(out, n).namespace for n in CHAIN}
     assert len(namespaces) == 1 and namespaces == {json.loads((out / "chain.json").read_text())["namespace"]}

@@ -99,7 +99,9 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
         timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
         resources={"metadata": {"path": str(work)}}, coverage=False,
     )
-    env = {**os.environ, **live.env(), "MLHUB_NAMESPACE": namespace, "MPLBACKEND": "Agg"}
+    # the inline backend, as in Jupyter: a tutorial's plots become image outputs of the executed copy
+    env = {**os.environ, **live.env(), "MLHUB_NAMESPACE": namespace,
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     t0 = time.monotonic()
     kernel_log = open(work / "kernel.log", "wb")  # noqa: SIM115 - the kernel's own log, kept with its files
     try:
