@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# the training job (tutorial 07) installs torch==2.13.0 into its own environment: on this kind of
+# machine the CPU build lies in /opt/wheels (a plain PyPI install would pull a CUDA build of GBs)
+WHEELS := $(wildcard /opt/wheels)
+ifneq ($(WHEELS),)
+export PIP_FIND_LINKS ?= $(WHEELS)
+endif
 
 .PHONY: up test lint validate site bench install system-deps clean
 
@@ -34,7 +40,7 @@ validate: install
 site: install
 	$(BIN)/mlhub site build
 
-bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers), page weights, build time
+bench: install  ## print verification timings of the chain (cold, warm, one step changed), page weights, build time
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/site.py
 

@@ -24,6 +24,10 @@ KEYS: dict[str, str] = {
     "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
     "MLFLOW_TRACKING_URI": "An MLflow server to use instead of starting the embedded one.",
     "KFP_HOST": "A Kubeflow Pipelines cluster to run tutorials on instead of kfp.local.",
+    "MLHUB_WAREHOUSE_URL": "SQLAlchemy URL of the warehouse the golden path extracts from.",
+    "MLHUB_ARTIFACT_STORE": "Where the MLflow server keeps artifacts, for storage URIs a cluster fetches.",
+    "MLHUB_KUBE_API": "A Kubernetes API server for the cluster half of the tutorials.",
+    "MLHUB_KUBE_NAMESPACE": "The Kubernetes namespace tutorials create Kubeflow objects in.",
     "GITHUB_URL": "GitHub API to publish pull requests to.",
     "GITHUB_TOKEN": "Token for GITHUB_URL (secret).",
     "GITHUB_REPO": "owner/name of the hub's repository on GitHub.",
@@ -88,6 +92,9 @@ class Config:
     profile: Profile = Profile.embedded
     pg_bin: str | None = None
     weed: str | None = None
+    warehouse_url: str | None = None  # None: the embedded SQLite file in the state folder
+    artifact_store: str | None = None
+    kube_api: str | None = None  # None: the Kubernetes API double
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -108,13 +115,22 @@ class Config:
         return cls(root=root.resolve(), site_addr=addr, state_dir=state.resolve(), github=_github(env),
                    mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI") or None, kfp_host=env.get("KFP_HOST") or None,
                    site_url=_site_url(env.get("MLHUB_SITE_URL") or None),
-                   profile=Profile(profile), pg_bin=env.get("MLHUB_PG_BIN") or None, weed=env.get("MLHUB_WEED") or None)
+                   profile=Profile(profile), pg_bin=env.get("MLHUB_PG_BIN") or None, weed=env.get("MLHUB_WEED") or None,
+                   warehouse_url=env.get("MLHUB_WAREHOUSE_URL") or None,
+                   artifact_store=env.get("MLHUB_ARTIFACT_STORE") or None, kube_api=env.get("MLHUB_KUBE_API") or None)
 
     def ensure_state(self) -> Path:
         """The state folder, created when missing; ConfigError in one line when it cannot be used.
         Checked by the commands that keep state, not at parse time, so that reading commands
         (`mlhub validate`) still run in a read-only checkout."""
         return writable_dir(self.state_dir, "MLHUB_STATE_DIR")
+
+    def live_services(self):
+        """The live services this configuration names (embedded defaults for the rest)."""
+        from mlhub.services.live import live_services
+
+        return live_services(self.state_dir, self.mlflow_tracking_uri, self.kfp_host, warehouse_url=self.warehouse_url,
+                             artifact_store=self.artifact_store, kube_api=self.kube_api, root=self.root)
 
 
 def _site_url(url: str | None) -> str | None:

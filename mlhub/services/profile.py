@@ -263,11 +263,10 @@ def platform_services(state_dir: Path, pg_bin: str | None = None, weed: str | No
 def profile_services(cfg, profile: Profile, echo: Callable[[str], None] = lambda _: None):
     """Yield (live services, the Platform or None) for `mlhub up` and `mlhub services up`: the
     embedded MLflow (or MLFLOW_TRACKING_URI's), or the platform profile's servers."""
-    from mlhub.services.live import live_services
 
     if profile is Profile.platform:
         with platform_services(cfg.state_dir, cfg.pg_bin, cfg.weed, echo) as platform:
             yield platform.live(cfg.kfp_host), platform
     else:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with cfg.live_services() as live:
             yield live, None

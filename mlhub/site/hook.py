@@ -18,7 +18,7 @@ from mlhub.clusters import health
 from mlhub.config import Config, ConfigError
 from mlhub.content import ContentError, Hub, load
 from mlhub.site import nav, notebooks, pictures, render, roadmap, sources
-from mlhub.site.tutorials import Verification
+from mlhub.site.tutorials import Verification, rewrite_links
 from mlhub.verify.record import load_all
 
 log = logging.getLogger("mkdocs.hooks.mlhub")
@@ -93,9 +93,17 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         raise PluginError(f"mlhub: {exc}") from None
 
 
-def on_page_content(html: str, page, config, files) -> str:
+def on_page_content(html: str, page, config, files: Files) -> str:
+    """Notebook pages: their CSS shared, and the files they link (`02-x.ipynb`, `../catalog/katib.md`)
+    pointed at pages."""
     if not page.file.src_uri.endswith(".ipynb"):
         return html
+
+    def url_of(src: str) -> str | None:
+        found = files.get_file_from_path(src)
+        return found.url if found is not None else None
+
+    html = rewrite_links(html, page.file.src_uri, url_of, page.url)
     html, styles = notebooks.lighten(html, page.file.src_uri)
     _notebook_css.extend(s for s in styles if s not in _notebook_css)
     page.meta["mlhub_stylesheet"] = notebooks.STYLESHEET

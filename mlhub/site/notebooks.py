@@ -4,11 +4,8 @@ code is reachable by keyboard. Pure functions over HTML strings; the mkdocs hook
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import Path
-
-from mlhub.site import md
 
 STYLESHEET = "assets/stylesheets/notebook.css"
 
@@ -19,9 +16,6 @@ _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuratio
 _MODULE = re.compile(r'<script type="module">(?:(?!</script>).)*?cdnjs(?:(?!</script>).)*</script>\s*', re.S)
 _ANCHOR = re.compile(r'<a class="anchor-link" href="(#[^"]*)">¶</a>')
 _CODE = re.compile(r'<div class="(highlight-ipynb[^"]*)">')
-# A notebook links to other pages by their source files, as it would in Jupyter; mkdocs-jupyter
-# leaves such links as they are, so they would point beside the page's URL.
-_DOC_LINK = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+\.(?:ipynb|md))(#[^"]*)?"')
 
 # Which theme CSS of mkdocs-jupyter serves which colour scheme of mkdocs-material.
 _THEMES = {"theme-light.css": '[data-md-color-scheme="default"]', "theme-dark.css": '[data-md-color-scheme="slate"]'}
@@ -67,22 +61,14 @@ def _ansi() -> str:
 
 def lighten(html: str, page: str) -> tuple[str, list[str]]:
     """(the HTML of the notebook page `page` (its path in docs/) without its style blocks and CDN
-    scripts, with links to other pages' sources made links to those pages; the blocks' CSS)."""
+    scripts; the blocks' CSS). Links to other pages' sources are tutorials.rewrite_links's job."""
     styles = [m.group(1).strip() for m in _STYLE.finditer(html)]
     html = _STYLE.sub("", html)
     html = _MATHJAX.sub("", html)
     html = _MODULE.sub("", html)
     html = _ANCHOR.sub(r'<a class="headerlink" href="\1" title="Permanent link">¶</a>', html)
     html = _CODE.sub(r'<div class="\1" tabindex="0">', html)
-    html = _DOC_LINK.sub(lambda m: _page_link(page, m.group(1), m.group(2) or ""), html)
     return html, [s for s in styles if _is_css(s)]
-
-
-def _page_link(page: str, target: str, fragment: str) -> str:
-    doc = posixpath.normpath(posixpath.join(posixpath.dirname(page), target))
-    if doc == page:  # the notebook itself: its download, copied beside the page
-        return f'href="{target}{fragment}"'
-    return f'href="{md.href(page, doc)}{fragment}"'
 
 
 def _is_css(text: str) -> bool:
