@@ -301,3 +301,18 @@ def test_clusters_page_and_service_pages(hub):
 def test_an_old_report_says_how_old(hub):
     report = Report(NOW - dt.timedelta(days=3), 5.0, ())
     assert "That was 3 day(s) before this page was built." in render(hub, NOW, health=report)["clusters/index.md"]
+
+
+def test_tutorials_read_the_endpoints_of_the_cluster_the_reader_picks():
+    from mlhub.golden.endpoints import from_env
+
+    base = {"MLHUB_ROOT": str(REPO), "MLHUB_WAREHOUSE_URL": "sqlite:////tmp/w.sqlite"}
+    ep = from_env(base | {"MLHUB_CLUSTER": "dev-eu", "MLFLOW_TRACKING_URI": "http://127.0.0.1:5000"})
+    assert (ep.tracking_uri, ep.kfp_host) == ("https://mlflow.dev-eu.ml.corp.example",
+                                              "https://kubeflow.dev-eu.ml.corp.example/pipeline")
+    local = from_env(base | {"MLHUB_CLUSTER": "local", "MLFLOW_TRACKING_URI": "http://127.0.0.1:5000"})
+    assert (local.tracking_uri, local.kfp_host) == ("http://127.0.0.1:5000", None)
+    with pytest.raises(RuntimeError, match="MLHUB_CLUSTER=dev: unknown cluster 'dev'; did you mean dev-eu"):
+        from_env(base | {"MLHUB_CLUSTER": "dev"})
+    with pytest.raises(RuntimeError, match="MLFLOW_TRACKING_URI not set: on the platform pick your cluster"):
+        from_env(base)

@@ -52,12 +52,29 @@ def _kubeconfig() -> bool:
         bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
 
 
+def cluster_env(env: Mapping[str, str]) -> dict[str, str]:
+    """MLFLOW_TRACKING_URI and KFP_HOST of the cluster MLHUB_CLUSTER picks (clusters/NAME.yaml); a
+    named cluster wins over those variables, as in mlhub.clusters.endpoints; nothing for `local`."""
+    name = (env.get("MLHUB_CLUSTER") or "").strip()
+    if not name or name == "local":
+        return {}
+    from mlhub.clusters.endpoints import endpoints
+    from mlhub.clusters.query import ClusterError
+
+    try:
+        return endpoints(name, env).env()
+    except ClusterError as exc:
+        raise RuntimeError(f"MLHUB_CLUSTER={name}: {exc}") from None
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Endpoints:
     env = os.environ if env is None else env
+    env = {**env, **cluster_env(env)}
     missing = [k for k in ("MLFLOW_TRACKING_URI", "MLHUB_WAREHOUSE_URL") if not env.get(k)]
     if missing:
-        raise RuntimeError(f"{' and '.join(missing)} not set: on the platform your notebook server sets them; on a "
-                           "laptop run `mlhub services up` and export what it prints")
+        raise RuntimeError(f"{' and '.join(missing)} not set: on the platform pick your cluster with MLHUB_CLUSTER "
+                           "(`mlhub clusters` lists them) or let your notebook server set them; on a laptop run "
+                           "`mlhub services up` and export what it prints")
     return Endpoints(
         tracking_uri=env["MLFLOW_TRACKING_URI"], warehouse_url=env["MLHUB_WAREHOUSE_URL"],
         artifact_store=env.get("MLHUB_ARTIFACT_STORE") or None, kfp_host=env.get("KFP_HOST") or None,
