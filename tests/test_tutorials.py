@@ -300,23 +300,30 @@ def test_services_up_prints_what_a_notebook_exports_and_stops_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLHUB_", "MLFLOW_", "KFP_"))}
     proc = subprocess.Popen([sys.executable, "-m", "mlhub", "services", "up"], env=env | {
         "MLHUB_ROOT": str(REPO), "MLHUB_STATE_DIR": str(tmp_path)}, stdout=subprocess.PIPE, text=True)
-    lines = []
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        lines.append(proc.stdout.readline())
-        if "running; Ctrl-C stops" in lines[-1]:
-            break
-    exports = dict(re.findall(r"export (\w+)=(\S+)", "".join(lines)))
-    assert set(exports) == {"MLFLOW_TRACKING_URI", "MLHUB_WAREHOUSE_URL", "MLHUB_ARTIFACT_STORE", "MLHUB_KUBE_API"}
-    assert exports["MLHUB_WAREHOUSE_URL"] == f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-    with urllib.request.urlopen(f"{exports['MLFLOW_TRACKING_URI']}/health", timeout=5) as resp:
-        assert resp.status == 200
-    with urllib.request.urlopen(f"{exports['MLHUB_KUBE_API']}/apis/trainer.kubeflow.org/v1alpha1/"
-                                "clustertrainingruntimes/torch-distributed", timeout=5) as resp:
-        assert json.loads(resp.read())["metadata"]["name"] == "torch-distributed"
-    proc.send_signal(signal.SIGTERM)  # as systemd or CI would stop it; Ctrl-C works the same
-    assert proc.wait(timeout=60) is not None
-    proc.stdout.close()
+    try:
+        lines = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            lines.append(proc.stdout.readline())
+            if "running; Ctrl-C stops" in lines[-1]:
+                break
+        exports = dict(re.findall(r"export (\w+)=(\S+)", "".join(lines)))
+        assert set(exports) == {"MLFLOW_TRACKING_URI", "MLHUB_WAREHOUSE_URL", "MLHUB_ARTIFACT_STORE", "MLHUB_KUBE_API",
+                                "MLHUB_CLUSTER"}
+        assert exports["MLHUB_CLUSTER"] == "local"
+        assert exports["MLHUB_WAREHOUSE_URL"] == f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+        with urllib.request.urlopen(f"{exports['MLFLOW_TRACKING_URI']}/health", timeout=5) as resp:
+            assert resp.status == 200
+        with urllib.request.urlopen(f"{exports['MLHUB_KUBE_API']}/apis/trainer.kubeflow.org/v1alpha1/"
+                                    "clustertrainingruntimes/torch-distributed", timeout=5) as resp:
+            assert json.loads(resp.read())["metadata"]["name"] == "torch-distributed"
+        proc.send_signal(signal.SIGTERM)  # as systemd or CI would stop it; Ctrl-C works the same
+        assert proc.wait(timeout=60) is not None
+    finally:
+        if proc.poll() is None:  # a failed assertion above: stop it so it leaks into no other test
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        proc.stdout.close()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{exports['MLFLOW_TRACKING_URI']}/health", timeout=2)
 
