@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# the training job (tutorial 07) installs torch==2.13.0 into its own environment: on this kind of
+# machine the CPU build lies in /opt/wheels (a plain PyPI install would pull a CUDA build of GBs)
+WHEELS := $(wildcard /opt/wheels)
+ifneq ($(WHEELS),)
+export PIP_FIND_LINKS ?= $(WHEELS)
+endif
 
 .PHONY: up test lint validate site bench bench-bot install system-deps clean
 
@@ -20,7 +26,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,platform]'
 	touch $@
 
 system-deps:  ## what the tests need from Debian (Chromium); installs it when missing
@@ -36,8 +42,9 @@ validate: install
 site: install
 	$(BIN)/mlhub site build
 
-bench: install  ## print verification timings (cold, warm, one change; 1 and 2 workers)
+bench: install  ## print verification timings of the chain (cold, warm, one step changed), page weights, build time
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/site.py
 
 bench-bot: install  ## the Slack bot: 80 interactions against a Slack answering in 250 ms, then 50 clients of load
 	$(BIN)/python bench/bot_interactions.py

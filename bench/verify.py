@@ -1,10 +1,11 @@
-"""bench/verify: how long tutorial verification takes, cold and warm, with 1 and 2 workers.
+"""bench/verify: how long verifying the golden path takes as a chain: cold, warm, and after one
+step's code changed (that step and the steps that read from it run again, nothing before it).
 
-Prints: the cold time (every tutorial executed), the warm time with nothing changed, the time after
-changing one tutorial's code, and the harness overhead (wall time minus the time spent inside
-cells). Runs against a fresh embedded MLflow server on a copy of tutorials/.
+Prints a line per verification and a table: wall time, steps executed, time inside cells, and the
+harness overhead. Runs against a fresh embedded MLflow server, kfp.local and the Kubernetes API
+double, on a copy of tutorials/.
 
-    .venv/bin/python bench/verify.py [--workers 1 2]
+    .venv/bin/python bench/verify.py [--change 06 04] [--workers 2] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -24,55 +25,60 @@ from mlhub.verify.suite import tutorials, verify
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(root: Path, out: Path, live, workers: int, force: bool = False):
+def timed(root: Path, out: Path, live, workers: int):
     t0 = time.monotonic()
-    outcome = verify(root, out, live, tutorials(root), Settings(budget_s=300), force=force, workers=workers,
-                     progress=lambda _: None)
+    outcome = verify(root, out, live, tutorials(root), Settings(budget_s=300), workers=workers,
+                     progress=lambda line: print(f"    {line.strip()}", flush=True))
     wall = time.monotonic() - t0
-    in_cells = sum(outcome.records[n].in_cells_s for n in outcome.executed)
-    # per tutorial: its own wall time minus the time inside its cells (kernel start, cleanup, ...)
-    overhead = sum(outcome.records[n].duration_s - outcome.records[n].in_cells_s for n in outcome.executed)
+    ran = [outcome.records[n] for n in outcome.executed]
+    in_cells = sum(r.in_cells_s for r in ran)
+    overhead = sum(r.duration_s - r.in_cells_s for r in ran)
     failed = [r.tutorial for r in outcome.failed + outcome.infra_errors]
-    return wall, len(outcome.executed), in_cells, overhead, failed
+    return wall, sorted(outcome.executed), in_cells, overhead, failed, {r.tutorial: r.duration_s for r in ran}
 
 
-def edit_code(root: Path, name: str) -> None:
-    path = root / "tutorials" / f"{name}.ipynb"
+def edit_code(root: Path, step: str) -> str:
+    path = next((root / "tutorials").glob(f"{step}*.ipynb"))
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code")
     cell.source += f"\n# bench edit {time.time_ns()}"
     nbformat.write(nb, path)
+    return path.stem
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--change", nargs="+", default=["06", "04"], help="steps whose code to change, in turn")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="keep the state (records, executed notebooks) in this folder")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        with live_services(tmp / "state") as live:
-            print(f"services: {live.describe()}")
-            for workers in args.workers:
-                root = tmp / f"root-{workers}"
-                shutil.copytree(ROOT / "tutorials", root / "tutorials")
-                out = tmp / f"verify-{workers}"
-                steps = (("cold", None), ("warm, nothing changed", None),
-                         ("one tutorial's code changed", lambda r=root: edit_code(r, "02-track-experiments")))
-                for label, prepare in steps:
-                    if prepare:
-                        prepare()
-                    wall, ran, in_cells, overhead, failed = timed(root, out, live, workers)
-                    rows.append((workers, label, wall, ran, in_cells, overhead, failed))
-                    print(f"  workers={workers} {label}: {wall:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep.resolve() if args.keep else Path(scratch)
+        root, out = tmp / "root", tmp / "verify"
+        shutil.copytree(ROOT / "tutorials", root / "tutorials")
+        with live_services(tmp / "state", root=ROOT) as live:
+            print(f"services: {live.describe()}", flush=True)
+            steps = [("cold", None), ("warm, nothing changed", None)]
+            steps += [(f"step {s} changed", s) for s in args.change]
+            for label, step in steps:
+                if step:
+                    label = f"{edit_code(root, step)} changed"
+                print(f"  {label}:", flush=True)
+                wall, ran, in_cells, overhead, failed, per_step = timed(root, out, live, args.workers)
+                rows.append((label, wall, ran, in_cells, overhead, failed, per_step))
+                print(f"  {label}: {wall:.1f} s", flush=True)
     print()
-    print(f"{'workers':>7}  {'run':28} {'wall s':>8} {'executed':>8} {'in cells s':>10} {'overhead s':>10}")
-    for workers, label, wall, ran, in_cells, overhead, failed in rows:
+    print(f"{'run':32} {'wall s':>8} {'steps run':>9} {'in cells s':>10} {'overhead s':>10}  steps executed")
+    for label, wall, ran, in_cells, overhead, failed, _ in rows:
         note = f"  FAILED: {', '.join(failed)}" if failed else ""
-        print(f"{workers:>7}  {label:28} {wall:8.1f} {ran:8d} {in_cells:10.1f} {overhead:10.1f}{note}")
-    print("\nin cells: the sum of per-cell times of the executed tutorials (they overlap with 2 workers);"
-          "\noverhead: the sum over executed tutorials of their wall time minus their in-cell time"
-          "\n(kernel start, cleanup of what they created, writing records); the harness's own cost.")
+        names = ", ".join(n[:2] for n in ran) or "none"
+        print(f"{label:32} {wall:8.1f} {len(ran):9d} {in_cells:10.1f} {overhead:10.1f}  {names}{note}")
+    cold = rows[0][6]
+    print("\nper step, cold (s): " + ", ".join(f"{n[:2]} {s:.0f}" for n, s in sorted(cold.items())))
+    print("\nin cells: the sum of per-cell times of the steps executed; overhead: their wall time minus the"
+          "\ntime in cells (kernel start, records, executed copies). The chain runs its steps in order;"
+          "\na changed step re-runs with every step that reads from it, and nothing before it.")
 
 
 if __name__ == "__main__":

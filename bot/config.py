@@ -45,22 +45,46 @@ class BotConfig:
         if missing:
             raise ConfigError(f"the bot needs {' and '.join(missing)}; create the app from bot/manifest.yml "
                               "and copy them from its settings (docs/bot.md)")
-        port = env.get("MLHUB_BOT_PORT", "3000")
-        if not port.isdigit():
-            raise ConfigError(f"MLHUB_BOT_PORT must be a port number, got {port!r}")
+        port = _port(env.get("MLHUB_BOT_PORT") or "3000")
         sizes = {}
         for key, default, top in (("MLHUB_BOT_WORKERS", "2", 64), ("MLHUB_BOT_THREADS", "8", 256)):
             value = env.get(key) or default
             if not value.isdigit() or not 1 <= int(value) <= top:
                 raise ConfigError(f"{key} must be a whole number from 1 to {top}, got {value!r}")
             sizes[key] = int(value)
-        db = env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}"
+        db = _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
         return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
                    Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
-                   db, int(port), Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
+                   db, port, Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
                    env.get("MLHUB_REGISTRY_FALLBACK_CHANNEL") or "ml-platform",
                    sizes["MLHUB_BOT_WORKERS"], sizes["MLHUB_BOT_THREADS"])
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.app_token)
+
+
+def _port(value: str) -> int:
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 65535):
+        raise ConfigError(f"MLHUB_BOT_PORT must be a port number from 1 to 65535, got {value!r}")
+    return int(value)
+
+
+DB_DIALECTS = ("sqlite", "postgresql")
+
+
+def _db_url(value: str) -> str:
+    """A database URL SQLAlchemy can parse, for a dialect the store supports; the message never
+    repeats the URL, which may hold a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "sqlite:///path/bot.sqlite or postgresql+psycopg://user@host/db"
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"MLHUB_BOT_DB is not a database URL: give one like {example}") from None
+    if url.get_backend_name() not in DB_DIALECTS:
+        raise ConfigError(f"MLHUB_BOT_DB uses {url.get_backend_name()!r}; the bot's store runs on "
+                          f"{' or '.join(DB_DIALECTS)}: give a URL like {example}")
+    return value

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vRecur
 
+from mlhub import recurrence
 from mlhub.community import jobs
 from mlhub.content.hub import Hub
 from mlhub.content.models import Meeting
@@ -46,11 +47,18 @@ def start(meeting: Meeting) -> dt.datetime:
 
 
 def rule(meeting: Meeting) -> rrule:
-    """The parsed RRULE anchored at the meeting's start; raises ValueError if it does not parse."""
+    """The parsed RRULE anchored at the meeting's start; raises ValueError if it does not parse
+    or is not a meeting's rule (recurrence.parse says why)."""
+    recurrence.parse(meeting.rrule)
     parsed = rrulestr(meeting.rrule, dtstart=start(meeting), forceset=False)
     if not isinstance(parsed, rrule):
         raise ValueError("expected a single RRULE")
     return parsed
+
+
+def fires(meeting: Meeting) -> bool:
+    """Whether the meeting's rule ever yields an occurrence (in bounded time, even when not)."""
+    return recurrence.fires(rule(meeting), start(meeting), recurrence.parse(meeting.rrule))
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,24 @@ def occurrences(
 
 
 def next_occurrence(meeting: Meeting, now: dt.datetime, horizon_days: int = 400) -> Occurrence | None:
-    found = occurrences(meeting, now, now + dt.timedelta(days=horizon_days))
-    return found[0] if found else None
+    """The first occurrence from `now` within the horizon, found lazily: expansion stops there."""
+    until = now + dt.timedelta(days=horizon_days)
+    skipped = set(meeting.exdates)
+    for when in rule(meeting).xafter(now, inc=True):
+        if when >= until:
+            break
+        if when.date() not in skipped:
+            return Occurrence("", meeting, when)
+    return None
+
+
+def days_on(meeting: Meeting, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The local dates in [first, last] on which the meeting's rule has an occurrence (exdates
+    not applied), from one pass over the rule."""
+    tz = start(meeting).tzinfo
+    lo = dt.datetime.combine(first, dt.time(), tz)
+    hi = dt.datetime.combine(last, dt.time.max, tz)
+    return {when.date() for when in rule(meeting).between(lo, hi, inc=True)}
 
 
 def upcoming(hub: Hub, now: dt.datetime, days: int = 90) -> list[Occurrence]:
@@ -133,12 +157,9 @@ def _event(meeting: Meeting, calendar: str, description: str) -> Event:
     return ev
 
 
-def _rrule_props(text: str) -> dict[str, list[str]]:
-    props: dict[str, list[str]] = {}
-    for part in text.strip().removeprefix("RRULE:").split(";"):
-        key, _, value = part.partition("=")
-        props[key.upper()] = value.split(",")
-    return props
+def _rrule_props(text: str) -> vRecur:
+    # icalendar types each part (UNTIL becomes a datetime) when it parses the normalised rule
+    return vRecur.from_ical(";".join(f"{key}={value}" for key, value in recurrence.parse(text).items()))
 
 
 def feed(name: str, entries: list[tuple[str, Meeting, str]]) -> str:
@@ -146,7 +167,8 @@ def feed(name: str, entries: list[tuple[str, Meeting, str]]) -> str:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    # icalendar escapes TEXT properties but not this extension one: one line of the name
+    cal.add("x-wr-calname", " ".join(name.split()))
     for calendar, meeting, description in entries:
         cal.add_component(_event(meeting, calendar, description))
     cal.add_missing_timezones()

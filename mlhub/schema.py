@@ -16,6 +16,7 @@ APPLIES_TO: dict[str, str] = {
     "service": "catalog/*.yaml",
     "rfc": "rfcs/NNNN-slug.md (front matter)",
     "demo": "demos/YYYY-MM-DD-slug.md (front matter)",
+    "cluster": "clusters/*.yaml",
 }
 
 

@@ -12,7 +12,7 @@ import yaml
 pytest_plugins = ["tests.bot_fixtures"]  # the `bot` fixture
 
 REPO = Path(__file__).resolve().parent.parent
-CONTENT = ["community", "catalog", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
+CONTENT = ["community", "catalog", "clusters", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 
@@ -78,11 +78,11 @@ def postgres_url():
     """A real PostgreSQL server (CI installs it); skipped only outside CI when it is missing."""
     import os
 
-    from .fakes.postgres import binaries, postgres_server
+    from mlhub.services.postgres import installed, temporary_server
 
-    if binaries() is None:
+    if not installed(os.environ.get("MLHUB_PG_BIN")):
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
         pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
-    with postgres_server() as url:
+    with temporary_server() as url:
         yield url

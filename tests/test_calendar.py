@@ -100,3 +100,10 @@ def test_the_bots_timed_posts_are_alarms_in_the_feeds(feeds):
     assert triggers == [-dt.timedelta(days=1), -dt.timedelta(minutes=15)]
     sig = next(iter(Calendar.from_ical(feeds["sig-pipelines.ics"]).walk("VEVENT")))
     assert [a["TRIGGER"].dt for a in sig.walk("VALARM")] == [-dt.timedelta(minutes=15)]
+
+
+def test_a_name_on_several_lines_is_one_line_in_the_feed(repo, now):
+    repo.edit_yaml("community/sigs.yaml", lambda d: d["sigs"][0].update(name="Tracking\n---\nRegistry"))
+    hub = load(repo.root, now)
+    cal = Calendar.from_ical(calendar.feeds(hub)[f"{hub.sigs[0].id}.ics"])
+    assert cal["X-WR-CALNAME"] == "Tracking --- Registry"

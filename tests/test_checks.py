@@ -167,6 +167,53 @@ def bad_demo_file_name(repo: Copy):
     repo.path("demos/kserve.md").write_text(text)
 
 
+def _meeting(name: str, **fields):
+    """A mutation of sig-serving's first meeting, named for the test id."""
+    def mutate(repo: Copy):
+        repo.edit_yaml("community/sigs.yaml",
+                       lambda d: _sig(d, "sig-serving")["meetings"][0].update(fields))
+
+    mutate.__name__ = name
+    return mutate
+
+
+rrule_secondly = _meeting("rrule_secondly", rrule="FREQ=SECONDLY")
+rrule_interval_zero = _meeting("rrule_interval_zero", rrule="FREQ=WEEKLY;INTERVAL=0;BYDAY=TH")
+rrule_time_of_day = _meeting("rrule_time_of_day", rrule="FREQ=DAILY;BYHOUR=9,10,11")
+rrule_selects_no_day = _meeting("rrule_selects_no_day", rrule="FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31")
+exdate_far_ahead = _meeting("exdate_far_ahead", exdates=["9999-12-31"])
+exdate_before_start = _meeting("exdate_before_start", exdates=["2001-01-04"])
+dtstart_with_offset = _meeting("dtstart_with_offset", dtstart="2026-01-08T17:00:00+01:00")
+dtstart_before_1970 = _meeting("dtstart_before_1970", dtstart="0001-01-01T00:00:00")
+zero_duration = _meeting("zero_duration", duration="PT0S")
+
+
+def emptied_ceremonies(repo: Copy):
+    repo.path("community/ceremonies.yaml").write_text("# nothing left\n")
+
+
+def emptied_service(repo: Copy):
+    repo.path("catalog/katib.yaml").write_text("")
+
+
+def roadmap_as_a_list(repo: Copy):
+    repo.path("community/roadmap.yaml").write_text("- quarter: 2026-Q4\n")
+
+
+def empty_front_matter(repo: Copy):
+    repo.path(RFC1).write_text("---\n---\n## Summary\n")
+
+
+def deeply_nested_yaml(repo: Copy):
+    repo.path("catalog/katib.yaml").write_text("id: " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def yaml_alias(repo: Copy):
+    repo.path("catalog/katib.yaml").write_text(
+        repo.path("catalog/katib.yaml").read_text().replace("stages: [sandbox, dev, staging]",
+                                                            "stages: &s [sandbox]\ndocs: *s"))
+
+
 # (mutation, expected "path:field" prefix of the problem line, check name)
 CASES = [
     (set_service_owner, "catalog/katib.yaml:owner_sig", "sigs-exist"),
@@ -201,6 +248,21 @@ CASES = [
     (unsafe_yaml, "catalog/katib.yaml", "files"),
     (no_front_matter, "demos/2026-11-26-untitled.md", "files"),
     (bad_demo_file_name, "demos/kserve.md", "files"),
+    (rrule_secondly, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (rrule_interval_zero, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (rrule_time_of_day, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (rrule_selects_no_day, "community/sigs.yaml:sigs[3].meetings[0].rrule", "rrules"),
+    (exdate_far_ahead, "community/sigs.yaml:sigs[3].meetings[0].exdates[0]", "rrules"),
+    (exdate_before_start, "community/sigs.yaml:sigs[3].meetings[0].exdates[0]", "rrules"),
+    (dtstart_with_offset, "community/sigs.yaml:sigs[3].meetings[0].dtstart", "meeting-times"),
+    (dtstart_before_1970, "community/sigs.yaml:sigs[3].meetings[0].dtstart", "meeting-times"),
+    (zero_duration, "community/sigs.yaml:sigs[3].meetings[0].duration", "meeting-times"),
+    (emptied_ceremonies, "community/ceremonies.yaml", "files"),
+    (emptied_service, "catalog/katib.yaml", "files"),
+    (roadmap_as_a_list, "community/roadmap.yaml", "files"),
+    (empty_front_matter, RFC1, "files"),
+    (deeply_nested_yaml, "catalog/katib.yaml", "files"),
+    (yaml_alias, "catalog/katib.yaml", "files"),
 ]
 
 
@@ -225,10 +287,11 @@ def test_broken_copy_is_reported(repo: Copy, now, mutate, where, check):
 
 
 def test_every_named_check_has_a_failing_example():
+    from .test_clusters import CLUSTER_CASES
     from .test_registry_webhooks import REGISTRY_CASES
     from .test_rfc_lint import RFC_CASES
 
-    covered = {check for _, _, check in CASES + RFC_CASES + REGISTRY_CASES}
+    covered = {check for _, _, check in CASES + RFC_CASES + REGISTRY_CASES + CLUSTER_CASES}
     assert set(checks.registry()) <= covered, set(checks.registry()) - covered
 
 

@@ -22,7 +22,7 @@ SECTIONS = {
     models.Roadmap: "roadmap", models.RoadmapItem: "roadmapitem", models.Service: "service",
     models.Link: "link", models.Rfc: "rfc", models.Demo: "demo", models.Discussion: "discussion",
     models.Decision: "decision", models.Concern: "concern", models.Affects: "affects",
-    models.RegistryRoute: "registryroute",
+    models.RegistryRoute: "registryroute", models.Cluster: "cluster", models.ClusterService: "clusterservice",
 }
 
 

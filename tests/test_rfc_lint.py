@@ -103,6 +103,11 @@ def unknown_status(repo):
     edit_front(repo, RFC1, lambda d: d.update(status="approved"))
 
 
+def fcp_start_without_offset(repo):
+    # fcp_end keeps its offset: the lint must not compare a naive time with an aware one
+    edit_front(repo, RFC2, lambda d: d["decision"].update(fcp_start="2026-04-20T09:00:00"))
+
+
 RFC_CASES = [
     (no_decision_block, f"{RFC1}:decision", "rfc-fields"),
     (no_shepherd, f"{RFC2}:shepherd", "rfc-fields"),
@@ -119,6 +124,7 @@ RFC_CASES = [
     (headings_out_of_order, f"{RFC2}:body", "rfc-headings"),
     (fcp_ends_before_start, f"{RFC1}:decision.fcp_end", "rfc-dates"),
     (decided_before_fcp_end, f"{RFC1}:decision.decided", "rfc-dates"),
+    (fcp_start_without_offset, f"{RFC2}:decision.fcp_start", "rfc-dates"),
     (review_by_passed, f"{RFC1}:review_by", "rfc-review-by"),
     (affects_unknown_service, f"{RFC1}:affects[2].service", "services-exist"),
     (unknown_signoff_person, f"{RFC1}:decision.signoffs[3]", "people-exist"),
@@ -162,3 +168,16 @@ def test_the_state_machine():
 def test_quorum(approvers, authors, signoffs, needed, met):
     state = quorum(approvers, authors, signoffs)
     assert state.needed == needed and state.met(QuorumRule()) is met
+
+
+@pytest.mark.parametrize("text", [None, "", "---\nnumber: [\n---\n## Summary\n"])
+def test_a_missing_or_broken_template_is_an_error_naming_it(repo: Copy, now, text):
+    path = repo.path("rfcs/0000-template.md")
+    if text is None:
+        path.unlink()
+    else:
+        path.write_text(text)
+    _, problems = validate(repo.root, now)
+    (problem,) = [p for p in problems if p.path == "rfcs/0000-template.md"]
+    assert (problem.check, problem.severity) == ("files", "error")
+    assert problem.message.startswith("cannot read the RFC template: ")

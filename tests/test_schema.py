@@ -29,6 +29,8 @@ def _files():
         yield "service", p
     for p in sorted((REPO / "demos").glob("*.md")):
         yield "demo", p
+    for p in sorted((REPO / "clusters").glob("*.yaml")):
+        yield "cluster", p
 
 
 def _data(path):

@@ -24,7 +24,7 @@ class Check:
 
 
 REGISTRY: dict[str, Check] = {}
-BUILTIN = ("mlhub.checks.content", "mlhub.rfc.lint")  # modules whose checks register on import
+BUILTIN = ("mlhub.checks.content", "mlhub.checks.clusters", "mlhub.rfc.lint")  # modules whose checks register on import
 
 # Problems found while reading files, before any named check runs.
 LOADER_CHECKS = {

@@ -147,15 +147,13 @@ def _rrule_problem(meeting: Meeting, now: dt.datetime) -> str | None:
         calendar.rule(meeting)
     except ValueError as exc:
         return f"RRULE does not parse: {exc}"
+    if not calendar.fires(meeting):
+        return ("RRULE never yields an occurrence: its BY... parts, with its INTERVAL counted from dtstart, "
+                "select no day (e.g. BYMONTH=4;BYMONTHDAY=31)")
     if calendar.next_occurrence(meeting, now) is None:
-        return "RRULE yields no occurrence in the coming year: it ended (UNTIL/COUNT) or never fires"
+        return ("RRULE yields no occurrence in the coming year: it ended (UNTIL/COUNT), starts later "
+                "(dtstart) or never fires")
     return None
-
-
-def _falls_on_occurrence(meeting: Meeting, day: dt.date) -> bool:
-    first = calendar.start(meeting)
-    lo = dt.datetime.combine(day, dt.time(), first.tzinfo)
-    return any(o.date() == day for o in calendar.rule(meeting).between(lo, lo + dt.timedelta(days=1)))
 
 
 @check("demo-notebooks")
@@ -187,19 +185,69 @@ def registry_routes(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
                       "warning")
 
 
+EXDATES_AHEAD_YEARS = 10  # checking an exdate expands the rule up to it: keep that span bounded
+
+
+def _exdate_problems(meeting: Meeting, now: dt.datetime) -> Iterator[Problem]:
+    first, last = meeting.dtstart.date(), dt.date(now.year + EXDATES_AHEAD_YEARS, 12, 31)
+    near = [day for day in meeting.exdates if first <= day <= last]
+    days = calendar.days_on(meeting, min(near), max(near)) if near else set()
+    for i, day in enumerate(meeting.exdates):
+        if day < first:
+            msg = f"{day} is before the first meeting ({first}), so skipping it has no effect"
+        elif day > last:
+            msg = f"{day} is more than {EXDATES_AHEAD_YEARS} years ahead: skip meetings nearer the date"
+        elif day not in days:
+            msg = f"{day} is not a day this meeting occurs, so skipping it has no effect"
+        else:
+            continue
+        yield problem(meeting, f"exdates[{i}]", msg, "rrules")
+
+
 @check("rrules")
 def rrules(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
-    """Every meeting's RRULE parses (RFC 5545) and yields a future occurrence."""
+    """Every meeting's RRULE parses (RFC 5545, daily to yearly) and yields a future occurrence;
+    exdates fall on occurrences within ten years."""
     for _, meeting in hub.meetings():
-        if calendar.zone(meeting.tz) is None:
-            continue  # reported by time-zones
+        if calendar.zone(meeting.tz) is None or _start_problem(meeting):
+            continue  # reported by time-zones or meeting-times
         if msg := _rrule_problem(meeting, now):
             yield problem(meeting, "rrule", msg, "rrules")
             continue
-        for i, day in enumerate(meeting.exdates):
-            if not _falls_on_occurrence(meeting, day):
-                yield problem(meeting, f"exdates[{i}]", f"{day} is not a day this meeting occurs, "
-                              "so skipping it has no effect", "rrules")
+        yield from _exdate_problems(meeting, now)
+
+
+EARLIEST_START = dt.datetime(1970, 1, 1)
+LONGEST_MEETING = dt.timedelta(hours=24)
+
+
+def _start_problem(meeting: Meeting) -> str | None:
+    # Expanding a rule walks every period from dtstart: a start in year 1 costs ~740,000 days.
+    if meeting.dtstart.tzinfo is not None:
+        return (f"dtstart is local wall-clock time in {meeting.tz}: remove the offset "
+                f"({meeting.dtstart.replace(tzinfo=None).isoformat()})")
+    if meeting.dtstart < EARLIEST_START:
+        return f"{meeting.dtstart.isoformat()} is before 1970: give the date and time of the first meeting"
+    return None
+
+
+def _time_problems(meeting: Meeting) -> list[tuple[str, str]]:
+    out = []
+    if msg := _start_problem(meeting):
+        out.append(("dtstart", msg))
+    if not dt.timedelta(0) < meeting.duration <= LONGEST_MEETING:
+        out.append(("duration", f"a meeting lasts more than 0 and at most 24 hours (PT45M, PT1H30M), "
+                    f"not {meeting.duration}"))
+    return out
+
+
+@check("meeting-times")
+def meeting_times(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
+    """A meeting's dtstart is local time (no offset) from 1970 on; it lasts more than 0 and at most
+    24 hours."""
+    for _, meeting in hub.meetings():
+        for field, msg in _time_problems(meeting):
+            yield problem(meeting, field, msg, "meeting-times")
 
 
 @check("lifecycle")

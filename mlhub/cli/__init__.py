@@ -24,11 +24,39 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def config() -> Config:
+class SettingsError(click.ClickException):
+    """A bad setting: one line on stderr ("Error: ..."), exit 2 like a usage error."""
+
+    exit_code = 2
+
+
+def config(state: bool = False) -> Config:
+    """The settings; with state=True the state folder must also be usable (commands that write)."""
     try:
-        return Config.from_env()
+        cfg = Config.from_env()
+        if state:
+            cfg.ensure_state()
+        return cfg
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise SettingsError(str(exc)) from None
+
+
+profile_option = click.option(
+    "--profile", type=click.Choice(["embedded", "platform"]), default=None,
+    help="Services to start: embedded (MLflow on sqlite) or platform (PostgreSQL, an S3 object store and "
+         "MLflow on both). Default: MLHUB_PROFILE, else embedded.",
+)
+
+
+def chosen_profile(cfg: Config, option: str | None):
+    """The profile the option or MLHUB_PROFILE names; the platform profile starts its own MLflow."""
+    from mlhub.config import Profile
+
+    profile = Profile(option) if option else cfg.profile
+    if profile is Profile.platform and cfg.mlflow_tracking_uri:
+        raise click.UsageError("MLFLOW_TRACKING_URI names an MLflow server, and the platform profile starts "
+                               "its own: unset it, or use the embedded profile (see docs/operations.md)")
+    return profile
 
 
 root_option = click.option(
@@ -43,6 +71,17 @@ def main() -> None:
     """mlhub: the ML platform's community hub: content, site, calendars, RFCs."""
 
 
-from mlhub.cli import bot, content, outbox, registry, rfc, site, verify  # noqa: E402  (they register commands)
+from mlhub.cli import (  # noqa: E402  (they register commands)
+    bot,
+    clusters,
+    content,
+    doctor,
+    outbox,
+    registry,
+    rfc,
+    site,
+    verify,
+)
 
-__all__ = ["main", "config", "root_option", "bot", "content", "outbox", "registry", "rfc", "site", "verify"]
+__all__ = ["main", "config", "root_option", "profile_option", "chosen_profile", "bot", "clusters", "content",
+           "doctor", "outbox", "registry", "rfc", "site", "verify"]

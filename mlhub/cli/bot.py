@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mlhub.cli import main
+from mlhub.cli import SettingsError, main
 from mlhub.config import ConfigError
 
 
@@ -21,8 +21,9 @@ def bot_cmd(ctx: click.Context) -> None:
 
     try:
         cfg = BotConfig.from_env()
+        cfg.hub.ensure_state()
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise SettingsError(str(exc)) from None
     run(cfg, echo=click.echo)
 
 

@@ -10,7 +10,7 @@ from mlhub.cli import config, main
 def open_outbox():
     from mlhub.publish.outbox import Outbox
 
-    return Outbox(config().state_dir / "outbox.sqlite")
+    return Outbox(config(state=True).state_dir / "outbox.sqlite")
 
 
 def publisher(cfg=None):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 
-from mlhub.cli import config, main, root_option, stop_on_sigterm
+from mlhub.cli import chosen_profile, config, main, profile_option, root_option, stop_on_sigterm
 from mlhub.cli.content import print_problems
 
 
@@ -24,7 +25,7 @@ def site() -> None:
               help="Output folder (default: site/ in the checkout).")
 def site_build(root: Path | None, out: Path | None) -> None:
     """Build the static site with `mkdocs build --strict`."""
-    root = root or config().root
+    root = root or config(state=True).root
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml")]
     if out:
         cmd += ["-d", str(out.resolve())]
@@ -36,7 +37,7 @@ def site_build(root: Path | None, out: Path | None) -> None:
 @click.option("--addr", default=None, help="HOST:PORT to bind (default: MLHUB_SITE_ADDR).")
 def site_serve(root: Path | None, addr: str | None) -> None:
     """Serve the site with live reload; content edits rebuild it."""
-    cfg = config()
+    cfg = config(state=True)
     serve(root or cfg.root, addr or cfg.site_addr)
 
 
@@ -44,7 +45,9 @@ def serve(root: Path, addr: str) -> None:
     """Serve until Ctrl-C; returns so that callers can stop their services after it."""
     click.echo(f"mlhub: serving the site on http://{addr}/ (Ctrl-C stops)")
     cmd = [sys.executable, "-m", "mkdocs", "serve", "--strict", "-a", addr, "-f", str(root / "mkdocs.yml")]
-    proc = subprocess.Popen(cmd, cwd=root)
+    # the served site links to where it is served, not to where it is published
+    env = {"MLHUB_SITE_URL": f"http://{addr}/"} | dict(os.environ)
+    proc = subprocess.Popen(cmd, cwd=root, env=env)
     try:
         code = proc.wait()
     except KeyboardInterrupt:
@@ -58,30 +61,43 @@ def serve(root: Path, addr: str) -> None:
 
 @main.command()
 @click.option("--no-verify", is_flag=True, help="Do not verify tutorials; show the last records.")
-def up(no_verify: bool) -> None:
-    """Run the hub on its embedded defaults: validate content, start MLflow, verify the tutorials
+@profile_option
+def up(no_verify: bool, profile: str | None) -> None:
+    """Run the hub: validate content, start the services (the embedded MLflow, or with
+    `--profile platform` PostgreSQL, an S3 object store and MLflow on both), verify the tutorials
     (cached), then build and serve the site. Ctrl-C stops everything."""
-    from mlhub.cli.verify import run_verification
+    from mlhub.cli.verify import print_platform, run_verification
     from mlhub.content import validate as run
-    from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.profile import profile_services, start_bot_replicas
 
     stop_on_sigterm()
-    cfg = config()
+    cfg = config(state=True)
+    chosen = chosen_profile(cfg, profile)
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)
     if print_problems(problems):
         raise click.ClickException("content has errors; fix the lines above and run again")
     click.echo(f"mlhub: content is valid ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)")
-    click.echo("mlhub: starting the live services ...")
+    click.echo(f"mlhub: starting the live services ({chosen} profile) ...")
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with profile_services(cfg, chosen, click.echo) as (live, platform):
             click.echo(f"mlhub: MLflow UI on {live.mlflow_uri}/")
-            if not no_verify:
+            if platform:
+                print_platform(platform)
+            if no_verify:
+                pass
+            elif platform:  # HOOK (issue 14): verify on the platform profile once the golden path runs there
+                click.echo("mlhub: tutorials are not verified on the platform profile yet; the site shows "
+                           "the embedded profile's records (`mlhub verify`)")
+            else:
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
                 if code:
                     click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)
-            start_bot(live)
+            if platform:
+                start_bot_replicas(platform, click.echo)
+            else:
+                start_bot(live)
             click.echo(f"mlhub: site on http://{cfg.site_addr}/ · MLflow UI on {live.mlflow_uri}/")
             serve(cfg.root, cfg.site_addr)
     except KeyboardInterrupt:

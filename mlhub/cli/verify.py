@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import config, main, stop_on_sigterm
+from mlhub.cli import chosen_profile, config, main, profile_option, stop_on_sigterm
 
 
 def verify_dir(cfg) -> Path:
@@ -22,27 +22,53 @@ def services() -> None:
 
 
 @services.command("up")
-def services_up() -> None:
-    """Start MLflow (unless MLFLOW_TRACKING_URI is set), print the URLs, wait for Ctrl-C."""
-    from mlhub.services.live import live_services
+@profile_option
+def services_up(profile: str | None) -> None:
+    """Start the services (the embedded MLflow unless MLFLOW_TRACKING_URI is set, or with
+    `--profile platform` PostgreSQL, an S3 object store and MLflow on both), create the warehouse
+    when empty, stand in the Kubernetes API double (unless MLHUB_KUBE_API is set), print the URLs,
+    wait for Ctrl-C."""
+    from mlhub.config import Profile
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.profile import home, profile_services
 
     stop_on_sigterm()
-    cfg = config()
-    click.echo("mlhub: starting MLflow (sqlite and artifacts under "
-               f"{cfg.state_dir / 'mlflow'}) ...")
+    cfg = config(state=True)
+    chosen = chosen_profile(cfg, profile)
+    where = home(cfg.state_dir) if chosen is Profile.platform else cfg.state_dir / "mlflow"
+    click.echo(f"mlhub: starting the {chosen} profile's services (data under {where}) ...")
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with profile_services(cfg, chosen, click.echo) as (live, platform):
+            from mlhub.golden.warehouse import safe_url
+
             click.echo(f"mlhub: {live.describe()}")
             click.echo(f"  MLflow UI:  {live.mlflow_uri}/")
-            click.echo(f"  use it:     export MLFLOW_TRACKING_URI={live.mlflow_uri}")
+            if platform:
+                print_platform(platform)
+            else:
+                click.echo(f"  warehouse:  {safe_url(live.warehouse_url)}")
+                click.echo("  use them in a notebook (the tutorials read these):")
+                for key, value in live.env().items():
+                    shown = safe_url(value) if key == "MLHUB_WAREHOUSE_URL" else value
+                    click.echo(f"    export {key}={shown}")
             click.echo("mlhub: running; Ctrl-C stops")
             while True:
                 time.sleep(3600)
     except ServiceError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"infrastructure error: {exc}") from None
     except KeyboardInterrupt:
         click.echo("mlhub: stopped")
+
+
+def print_platform(platform) -> None:
+    """Where each server of the platform profile answers, and the exports for a shell (the S3 keys
+    as a file path: secrets are never printed)."""
+    import shlex
+
+    click.echo(f"  PostgreSQL: {platform.postgres.url()} (databases mlflow, mlhub_bot)")
+    click.echo(f"  S3:         {platform.s3_endpoint} (bucket {platform.objectstore.bucket})")
+    for i, (key, value) in enumerate(platform.shell_exports().items()):
+        click.echo(f"  {'use it:' if i == 0 else '':<12}export {key}={shlex.quote(value)}")
 
 
 def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:
@@ -56,9 +82,12 @@ def run_verification(cfg, live, names, force, workers, budget, max_age) -> int:
         raise click.UsageError(str(exc)) from None
     click.echo(f"mlhub: verifying {len(paths)} tutorial(s) against {live.describe()}, {workers} at a time")
     t0 = time.monotonic()
-    outcome = verify(cfg.root, verify_dir(cfg), live, paths,
-                     Settings(budget_s=budget, max_age=dt.timedelta(days=max_age)),
-                     force=force, workers=workers, progress=click.echo)
+    try:
+        outcome = verify(cfg.root, verify_dir(cfg), live, paths,
+                         Settings(budget_s=budget, max_age=dt.timedelta(days=max_age)),
+                         force=force, workers=workers, progress=click.echo)
+    except ValueError as exc:  # a notebook's metadata names a step that is not before it
+        raise click.UsageError(str(exc)) from None
     click.echo(f"mlhub: {len(outcome.executed)} executed, {len(outcome.reused)} unchanged, "
                f"in {time.monotonic() - t0:.1f} s")
     for rec in outcome.failed + outcome.infra_errors:
@@ -81,14 +110,37 @@ def verify_cmd(names, force, workers, budget, max_age) -> None:
     """Execute the tutorials and the demos' notebooks (all, or NAMES such as 02 or
     02-track-experiments) against live services; write executed copies and verification records.
     Unchanged notebooks are not run."""
-    from mlhub.services.live import live_services
     from mlhub.services.mlflow_server import ServiceError
 
-    cfg = config()
+    cfg = config(state=True)
     try:
-        with live_services(cfg.state_dir, cfg.mlflow_tracking_uri, cfg.kfp_host) as live:
+        with cfg.live_services() as live:
             code = run_verification(cfg, live, names, force, workers, budget, max_age)
     except ServiceError as exc:
         click.echo(f"mlhub: infrastructure error: {exc}", err=True)
         code = 3
     sys.exit(code)
+
+
+@main.group()
+def warehouse() -> None:
+    """The warehouse the golden path extracts from (MLHUB_WAREHOUSE_URL, else embedded SQLite)."""
+
+
+@warehouse.command("create")
+@click.option("--replace", is_flag=True, help="Drop and load the tables even when they are complete.")
+def warehouse_create(replace: bool) -> None:
+    """Load the listings tables (generated from a fixed seed) into the warehouse; a no-op when
+    they are there with every row."""
+    from mlhub.golden import warehouse as wh
+
+    cfg = config()
+    url = cfg.warehouse_url or wh.default_url(cfg.state_dir)
+    click.echo(f"mlhub: loading the listings tables into {wh.safe_url(url)} ...")
+    try:
+        loaded = wh.ensure(url, replace=replace)
+    except Exception as exc:  # a URL that does not connect: say which and why, no traceback
+        raise click.ClickException(f"warehouse {wh.safe_url(url)}: {type(exc).__name__}: "
+                                   f"{str(exc).splitlines()[0]}") from None
+    counts = ", ".join(f"{table} {rows:,} rows" for table, rows in loaded.rows.items())
+    click.echo(f"mlhub: {'created' if loaded.created else 'already complete'}: {counts}")

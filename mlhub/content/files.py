@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 MAX_BYTES = 256 * 1024  # a content file larger than this is a mistake, not content
+MAX_DEPTH = 20  # content nests a few levels; far below where the parser would run out of stack
 
 
 class FileError(Exception):
@@ -15,7 +16,25 @@ class FileError(Exception):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, which plain YAML silently overwrites."""
+    """SafeLoader that refuses duplicate keys (which plain YAML silently overwrites), aliases
+    (which can expand a few lines into billions of values) and nesting deeper than MAX_DEPTH."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, f"alias *{event.anchor} is not allowed in content: write the value out",
+                event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -52,6 +71,8 @@ def read_text(path: Path) -> str:
 def parse_yaml(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise FileError(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)") from None
     except (yaml.YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mlhub.content.models import (
     CeremoniesFile,
+    Cluster,
     Demo,
     Meeting,
     Person,
@@ -39,10 +40,11 @@ class Hub:
     demos: list[Demo] = field(default_factory=list)
     tutorials: list[Tutorial] = field(default_factory=list)
     minutes: list[str] = field(default_factory=list)  # dates of the ML Sync minutes in docs/ml-sync/
+    clusters: list[Cluster] = field(default_factory=list)
     # Ids of entries that exist but failed their schema: references to them are not reported
     # again as unknown, so one typo gives one error, not a cascade.
     unloaded: dict[str, set[str]] = field(
-        default_factory=lambda: {"person": set(), "sig": set(), "service": set(), "rfc": set()}
+        default_factory=lambda: {"person": set(), "sig": set(), "service": set(), "rfc": set(), "cluster": set()}
     )
 
     # Lookups. On content with duplicate ids (which validation reports) the first one wins.
@@ -67,6 +69,13 @@ class Hub:
     def services_of(self, sig_id: str) -> list[Service]:
         """Services a SIG owns; the catalog's owner_sig is the one place this is written."""
         return [s for s in self.services if s.owner_sig == sig_id]
+
+    def cluster(self, name: str) -> Cluster | None:
+        return next((c for c in self.clusters if c.name == name), None)
+
+    def clusters_running(self, service_id: str) -> list[Cluster]:
+        """Clusters a service is enabled on, least to most critical stage; clusters/ says so."""
+        return [c for c in self.clusters if service_id in c.services]
 
     def rfcs_of(self, sig_id: str) -> list[Rfc]:
         return [r for r in self.rfcs if sig_id == r.owning_sig or sig_id in r.participating_sigs]

@@ -1,4 +1,4 @@
-"""The one loader: reads community/, catalog/, rfcs/, demos/ and tutorials/ into a Hub."""
+"""The one loader: reads community/, catalog/, clusters/, rfcs/, demos/ and tutorials/ into a Hub."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from mlhub.content.files import FileError, read_text, read_yaml, split_front_mat
 from mlhub.content.hub import Hub, Tutorial
 from mlhub.content.models import (
     CeremoniesFile,
+    Cluster,
     Demo,
     Model,
     Person,
@@ -20,6 +21,7 @@ from mlhub.content.models import (
     Roadmap,
     Service,
     Sig,
+    Stage,
 )
 from mlhub.content.problems import Problem, loc_to_field
 
@@ -72,18 +74,36 @@ def _stamp(obj: Model, path: str, loc: str) -> None:
             for i, item in enumerate(value):
                 if isinstance(item, Model):
                     _stamp(item, path, f"{sub}[{i}]")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, Model):
+                    _stamp(item, path, f"{sub}.{key}")
+
+
+def _mapping(data: Any, rel: str, what: str, problems: list[Problem]) -> bool:
+    """Whether a file's YAML (or front matter) is a mapping; else one problem naming the file."""
+    if isinstance(data, dict):
+        return True
+    if data is None:
+        msg = f"the {what} is empty (or only comments): it must hold the fields of the content reference"
+    else:
+        msg = f"the {what} must be a mapping of fields (key: value lines), not a {type(data).__name__}"
+    problems.append(Problem(rel, "", msg, "files"))
+    return False
 
 
 def _read_yaml_file(root: Path, rel: str, problems: list[Problem]) -> Any:
+    """The file's YAML mapping, or None after recording why it cannot be read as one."""
     path = root / rel
     if not path.is_file():
         problems.append(Problem(rel, "", "file is missing", "files"))
         return None
     try:
-        return read_yaml(path)
+        data = read_yaml(path)
     except FileError as exc:
         problems.append(Problem(rel, "", str(exc), "files"))
         return None
+    return data if _mapping(data, rel, "file", problems) else None
 
 
 def _yaml_file(root: Path, rel: str, model: type[M], problems: list[Problem]) -> M | None:
@@ -104,7 +124,7 @@ def _yaml_list(
     data = _read_yaml_file(root, rel, problems)
     if data is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+    if not isinstance(data.get(key), list):
         problems.append(Problem(rel, key, f"the file must be a mapping with a list under {key!r}"))
         return []
     for extra in sorted(set(data) - {key}, key=str):
@@ -144,6 +164,8 @@ def _markdown_records(
         except FileError as exc:
             problems.append(Problem(rel, "", str(exc), "files"))
             continue
+        if not _mapping(data, rel, "front matter", problems):
+            continue
         obj = _validate(model, data, rel, problems)
         if obj is not None:
             _stamp(obj, rel, "")
@@ -175,6 +197,26 @@ def _title(cells: list) -> str:
     raise FileError("a tutorial starts with a Markdown cell holding a '# Title' heading")
 
 
+def _yaml_folder(root: Path, folder: str, model: type[M], problems: list[Problem],
+                 unloaded: set[str]) -> list[M]:
+    """One object per `folder/NAME.yaml`; any other file there is reported, not ignored."""
+    out = []
+    for path in sorted((root / folder).glob("*")):
+        if path.suffix != ".yaml" or not path.is_file():
+            if path.name != "README.md":
+                problems.append(Problem(_rel(root, path), "", f"{folder}/ holds NAME.yaml files only",
+                                        "files"))
+            continue
+        before = len(problems)
+        if obj := _yaml_file(root, _rel(root, path), model, problems):
+            out.append(obj)
+            continue
+        unloaded.add(path.stem)
+        if len(problems) == before:  # YAML that holds nothing at all
+            problems.append(Problem(_rel(root, path), "", "the file is empty", "files"))
+    return out
+
+
 def read(root: Path) -> tuple[Hub, list[Problem]]:
     """Parse and type-check every content file; return what loaded and every problem found."""
     root = Path(root).resolve()
@@ -192,6 +234,9 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
             hub.services.append(service)
         else:
             hub.unloaded["service"].add(path.stem)
+
+    hub.clusters = _yaml_folder(root, "clusters", Cluster, problems, hub.unloaded["cluster"])
+    hub.clusters.sort(key=lambda c: (list(Stage).index(c.stage), c.name))
 
     for rfc in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS,
                                        hub.unloaded["rfc"]):

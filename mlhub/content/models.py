@@ -6,7 +6,16 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 GitHubLogin = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")]
@@ -203,6 +212,44 @@ class Service(Model):
     tutorials: list[TutorialId] = Field(default_factory=list)
 
 
+# --- clusters -----------------------------------------------------------------------------
+
+
+class ClusterService(Model):
+    """A platform service enabled on a cluster, and how people and clients reach it there."""
+
+    ui: HttpUrl | None = Field(default=None, description="Web UI a person opens: the MLflow UI, the "
+                               "Pipelines UI, the notebook hub.")
+    api: HttpUrl | None = Field(default=None, description="What clients are pointed at: the MLflow "
+                                "tracking URI, the Pipelines API (KFP_HOST), the model serving domain.")
+    health: HttpUrl | None = Field(default=None, description="URL that answers HTTP 200 when the "
+                                   "service is up; `mlhub clusters check` probes it.")
+    note: Text | None = Field(default=None, description="How it runs there, when not obvious.")
+
+    @field_validator("ui", "api", "health")
+    @classmethod
+    def _public(cls, url: HttpUrl | None) -> HttpUrl | None:
+        # Content is committed and shown to every reader: credentials belong in the environment.
+        if url is not None and (url.username or url.password or "token" in (url.query or "").lower()):
+            raise ValueError("the URL carries credentials; keep them out of content files (readers "
+                             "get them from the environment)")
+        return url
+
+
+class Cluster(Model):
+    """One cluster of the platform: where it is, who runs it, and which services it has."""
+
+    name: Id = Field(description="Equal to the file name clusters/NAME.yaml.")
+    stage: Stage
+    region: Text
+    team: Text = Field(description="The team that runs the cluster.")
+    description: Text | None = None
+    teams: list[Text] = Field(default_factory=list, description="Teams that work on this cluster; "
+                              "their members see it first.")
+    services: dict[Id, ClusterService] = Field(min_length=1, description="Catalog id of each platform "
+                                               "service enabled on the cluster, with its endpoints.")
+
+
 # --- RFCs and demos (front matter of Markdown files) ----------------------------------------
 
 
@@ -322,4 +369,5 @@ SCHEMAS: dict[str, type[Model]] = {
     "service": Service,
     "rfc": Rfc,
     "demo": Demo,
+    "cluster": Cluster,
 }

@@ -159,7 +159,8 @@ def rfc_headings(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
     try:
         required = template.required_headings(hub.root)
     except (OSError, FileError) as exc:
-        yield Problem(template.TEMPLATE, "", f"cannot read the RFC template: {exc}", "rfc-headings")
+        # about the whole file, like the loader's own file problems
+        yield Problem(template.TEMPLATE, "", f"cannot read the RFC template: {exc}", "files")
         return
     for rfc in hub.rfcs:
         have = [h for h in template.headings(rfc.body) if h in required]
@@ -171,6 +172,10 @@ def rfc_headings(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
                           "rfc-headings")
 
 
+def _aware(value: dt.datetime) -> bool:
+    return value.tzinfo is not None
+
+
 def _date_order(rfc: Rfc) -> Iterator[tuple[str, str]]:
     d = rfc.decision
     if rfc.updated and rfc.updated < rfc.created:
@@ -179,7 +184,8 @@ def _date_order(rfc: Rfc) -> Iterator[tuple[str, str]]:
         return
     if d.fcp_start and d.fcp_start.date() < rfc.created:
         yield "decision.fcp_start", "the final comment period starts after the RFC was created"
-    if d.fcp_start and d.fcp_end and d.fcp_end <= d.fcp_start:
+    # a naive time is reported below; comparing it with an aware one would raise TypeError
+    if d.fcp_start and d.fcp_end and _aware(d.fcp_start) == _aware(d.fcp_end) and d.fcp_end <= d.fcp_start:
         yield "decision.fcp_end", "the final comment period ends after it starts"
     if d.decided and d.fcp_end and d.decided < d.fcp_end.date():
         yield "decision.decided", f"decided {d.decided} before the FCP ended ({d.fcp_end.date()})"
@@ -192,7 +198,7 @@ def _date_order(rfc: Rfc) -> Iterator[tuple[str, str]]:
         yield "review_by", "the review date comes after the decision"
     for name in ("fcp_start", "fcp_end"):
         value = getattr(d, name)
-        if value is not None and value.tzinfo is None:
+        if value is not None and not _aware(value):
             yield f"decision.{name}", "give a time zone offset, e.g. 2026-03-16T09:00:00+01:00"
 
 

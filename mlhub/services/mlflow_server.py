@@ -1,29 +1,20 @@
-"""A real `mlflow server` on the embedded default: sqlite backend and local artifacts under the
-state folder, a free 127.0.0.1 port, started in its own process group so stopping it leaves no
-worker behind."""
+"""A real `mlflow server`: on the embedded default a sqlite backend and local artifacts under the
+state folder (the platform profile passes PostgreSQL and a bucket), a free 127.0.0.1 port, started
+in its own process group so stopping it leaves no worker behind."""
 
 from __future__ import annotations
 
+import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class ServiceError(Exception):
-    """A service could not start or be reached; an infrastructure problem, not a tutorial's."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from mlhub.services.keys import kept
+from mlhub.services.processes import Process, free_port
+from mlhub.services.processes import ServiceError as ServiceError  # where callers import it from
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
@@ -45,14 +36,40 @@ def server_version(url: str) -> str:
 
 def _webhook_key(home: Path) -> str:
     """A Fernet key kept in the state folder (mode 600), created once."""
-    path = home / "webhook-secret.key"
-    if not path.is_file():
-        from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet
 
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(Fernet.generate_key())
-    return path.read_text().strip()
+    return kept(home / "webhook-secret.key", lambda: Fernet.generate_key().decode()).reveal()
+
+
+def record_path(state_dir: Path) -> Path:
+    """Where a running embedded server leaves its URL, so that other commands find it."""
+    return state_dir / "mlflow" / "server.json"
+
+
+def record(state_dir: Path, url: str, pid: int) -> None:
+    path = record_path(state_dir)
+    tmp = path.with_suffix(f".{pid}.tmp")
+    tmp.write_text(json.dumps({"url": url, "pid": pid}) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def forget(state_dir: Path, pid: int) -> None:
+    """Remove the record if it is this server's (another `make up` may have started since)."""
+    path = record_path(state_dir)
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == pid:
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def recorded_url(state_dir: Path) -> str | None:
+    """The URL of the embedded server that `make up` or `mlhub services up` runs, if any."""
+    try:
+        url = json.loads(record_path(state_dir).read_text(encoding="utf-8")).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) and url.startswith("http://127.0.0.1:") else None
 
 
 @dataclass
@@ -60,12 +77,17 @@ class MlflowServer:
     state_dir: Path
     port: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen | None = None
+    backend_store_uri: str | None = None  # default: sqlite in the state folder
+    artifacts_destination: str | None = None  # default: a folder in the state folder
+    default_artifact_root: str | None = None  # default: proxied (mlflow-artifacts:/)
+    process: Process | None = None
     url: str = ""
 
     def start(self, timeout: float = 90.0) -> MlflowServer:
         home = self.state_dir / "mlflow"
-        (home / "artifacts").mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
+        if self.artifacts_destination is None:
+            (home / "artifacts").mkdir(exist_ok=True)
         port = self.port or free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
@@ -78,37 +100,20 @@ class MlflowServer:
                **self.extra_env}
         env.pop("MLFLOW_TRACKING_URI", None)
         cmd = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-               "--backend-store-uri", f"sqlite:///{home / 'mlflow.db'}",
-               "--artifacts-destination", str(home / "artifacts"), "--workers", "2"]
-        with open(home / "server.log", "ab") as log:  # the server keeps its own copy of the handle
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                         start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise ServiceError(f"mlflow server exited with {self.proc.returncode}; see {home / 'server.log'}")
-            if healthy(self.url, timeout=1):
-                return self
-            time.sleep(0.3)
-        self.stop()
-        raise ServiceError(f"mlflow server did not become healthy within {timeout:.0f} s; "
-                           f"see {home / 'server.log'}")
+               "--backend-store-uri", self.backend_store_uri or f"sqlite:///{home / 'mlflow.db'}",
+               "--artifacts-destination", self.artifacts_destination or str(home / "artifacts"), "--workers", "2"]
+        if self.default_artifact_root:
+            cmd += ["--default-artifact-root", self.default_artifact_root]
+        self.process = Process("mlflow server", cmd, home / "server.log", env).start()
+        self.process.wait_ready(lambda: healthy(self.url, timeout=1), timeout)
+        record(self.state_dir, self.url, self.process.pid)
+        return self
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.process is None or self.process.pid is None:
             return
-        pgid = os.getpgid(self.proc.pid)
-        os.killpg(pgid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        # gunicorn/uvicorn workers may outlive the parent for a moment: end the whole group
-        try:
-            os.killpg(pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        forget(self.state_dir, self.process.pid)
+        self.process.stop()
 
     def __enter__(self) -> MlflowServer:
         return self.start()

@@ -23,5 +23,6 @@ def hub_json(hub: Hub) -> str:
         "rfcs": [dump(r) | {"slug": r.slug} for r in hub.rfcs],
         "demos": [dump(d) | {"slug": d.slug} for d in hub.demos],
         "tutorials": [{"id": t.id, "title": t.title} for t in hub.tutorials],
+        "clusters": [dump(c) for c in hub.clusters],
     }
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

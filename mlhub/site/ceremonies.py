@@ -1,12 +1,15 @@
-"""The community calendar: the ceremonies, every meeting of the next weeks, and the roadmap."""
+"""The community calendar: the ceremonies, every meeting of the next weeks, and the ML Sync minutes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 
 from mlhub import calendar
 from mlhub.content.hub import Hub
-from mlhub.site import md, paths
+from mlhub.site import md, paths, recurrence
+from mlhub.site.sigs import subscribe
 
 HORIZON_DAYS = 42
 
@@ -29,37 +32,29 @@ def ceremonies_page(hub: Hub, now: dt.datetime) -> str:
              f"is at most {cs.demo_minutes} minutes plus {cs.qa_minutes} of questions. "
              f"[Past demos]({md.rel(here, paths.DEMOS)})."),
         ):
-            nxt = calendar.next_occurrence(cer.meeting, now)
+            join = f" [Join the meeting]({cer.meeting.url})" if cer.meeting.url else ""
             parts.append(
                 f"## {cer.name}\n\n{cer.purpose}\n\n{extra} Slack: `#{cer.slack_channel}`.\n\n"
-                f"**Next:** {md.when(nxt.start) if nxt else 'not scheduled'} · "
-                f"`{cer.meeting.rrule}` · "
-                f"[calendar (ICS)]({md.rel(here, paths.calendar(cid))})"
+                f"{recurrence.summary(cer.meeting)}{join}\n\n**Next:**\n\n"
+                + recurrence.next_list(cer.meeting, now, 3)
+                + f"\n[Calendar file (ICS)]({md.rel(here, paths.calendar(cid))})"
             )
     rows = []
     for occ in calendar.upcoming(hub, now, HORIZON_DAYS):
         title, link = _calendar_title(hub, occ.calendar)
-        rows.append([md.when(occ.start), occ.meeting.title,
-                     f"[{title}]({md.rel(here, link)})" if link else title])
-    parts.append(f"## Next {HORIZON_DAYS} days\n\nAs of the site's last build. "
-                 f"[Subscribe to all meetings (ICS)]({md.rel(here, paths.calendar('all'))}).\n\n"
-                 + md.table(["When", "Meeting", "Group"], rows))
+        rows.append([f'<time datetime="{occ.start.astimezone(dt.UTC):%Y-%m-%dT%H:%MZ}">{md.when(occ.start)}</time>',
+                     occ.meeting.title, f"[{title}]({md.rel(here, link)})" if link else title])
+    # the page recomputes this table from the rules, in the reader's zone, so it never goes stale
+    every = [recurrence.data(m) | {"group": _calendar_title(hub, cal)[0],
+                                   "href": md.href(here, page) if (page := _calendar_title(hub, cal)[1]) else ""}
+             for cal, m in hub.meetings()]
+    parts.append(f"## Next {HORIZON_DAYS} days\n\n"
+                 "Times are in your own time zone, with the organiser's beside them.\n\n"
+                 + subscribe(md.rel(here, paths.calendar("all")), "all community meetings") + "\n\n"
+                 f'<div class="mlhub-agenda" data-days="{HORIZON_DAYS}" '
+                 f'data-meetings="{html.escape(json.dumps(every), quote=True)}" markdown>\n\n'
+                 + md.table(["When", "Meeting", "Group"], rows) + "\n</div>")
     return md.page("Community calendar", *parts)
-
-
-def roadmap_page(hub: Hub) -> str:
-    here = paths.ROADMAP
-    rm = hub.roadmap
-    if rm is None:
-        return md.page("Roadmap", "No roadmap yet.")
-    rows = []
-    for item in rm.items:
-        svcs = ", ".join(f"[{s.name}]({md.rel(here, paths.service(s.id))})"
-                         for sid in item.services if (s := hub.service(sid)))
-        rows.append([item.title, md.badge("roadmap", item.status.value),
-                     md.person(hub, item.owner), svcs, item.notes])
-    return md.page(f"Platform roadmap {rm.quarter}", rm.scope,
-                   md.table(["Item", "Status", "Owner", "Services", "Notes"], rows))
 
 
 def minutes_page(hub: Hub) -> str:
@@ -67,9 +62,8 @@ def minutes_page(hub: Hub) -> str:
     rows = "\n".join(f"- [ML Sync {day}]({md.rel(here, f'ml-sync/{day}.md')})" for day in reversed(hub.minutes))
     return md.page("ML Sync minutes", "The hosts publish the minutes of every ML Sync from Slack "
                    "(`/mlsync publish`); each arrives as a pull request to `docs/ml-sync/`.",
-                   rows or "No minutes yet.")
+                   rows or "No minutes yet.", searchable=bool(hub.minutes))
 
 
 def render(hub: Hub, now: dt.datetime) -> dict[str, str]:
-    return {paths.CEREMONIES: ceremonies_page(hub, now), paths.ROADMAP: roadmap_page(hub),
-            paths.MINUTES: minutes_page(hub)}
+    return {paths.CEREMONIES: ceremonies_page(hub, now), paths.MINUTES: minutes_page(hub)}

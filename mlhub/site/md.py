@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+import yaml
+
 from mlhub.content.hub import Hub
 
 GENERATED_NOTE = (
@@ -28,9 +30,20 @@ def badge(kind: str, value: str) -> str:
     return f'<span class="mlhub-badge mlhub-{kind}-{value}">{value}</span>'
 
 
-def page(title: str, *parts: str) -> str:
+def facts(rows: Iterable[Sequence[str]]) -> str:
+    """A key/value table, with a header row so that screen readers announce what each column is."""
+    return table(["Fact", "Details"], rows)
+
+
+def page(title: str, *parts: str, searchable: bool = True) -> str:
+    """A generated page: front matter (its real title; kept out of search when it has nothing to
+    find), the do-not-edit note, the heading and the parts."""
+    meta: dict = {"title": title}
+    if not searchable:
+        meta["search"] = {"exclude": True}
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     body = "\n".join(p.rstrip() + "\n" for p in parts if p)
-    return f"{GENERATED_NOTE}# {title}\n\n{body}"
+    return f"---\n{front}---\n{GENERATED_NOTE}# {title}\n\n{body}"
 
 
 def when(start: dt.datetime) -> str:
@@ -56,3 +69,22 @@ def rel(from_page: str, to_page: str) -> str:
     while common < min(len(src), len(dst) - 1) and src[common] == dst[common]:
         common += 1
     return "/".join([".."] * (len(src) - common) + dst[common:])
+
+
+def url(page: str) -> str:
+    """The URL, relative to the site's root, that mkdocs gives a page (directory URLs)."""
+    stem = page.rsplit(".", 1)[0]
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def href(from_page: str, to_page: str) -> str:
+    """A link between two pages as raw HTML needs it: mkdocs rewrites only Markdown links."""
+    src = [p for p in url(from_page).split("/") if p]
+    dst = [p for p in url(to_page).split("/") if p]
+    common = 0
+    while common < min(len(src), len(dst)) and src[common] == dst[common]:
+        common += 1
+    out = "../" * (len(src) - common) + "".join(f"{p}/" for p in dst[common:])
+    return out or "./"

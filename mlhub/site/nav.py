@@ -11,7 +11,8 @@ from mlhub.site import paths
 def sections(hub: Hub) -> dict[str, list[tuple[str, str]]]:
     """{index page: [(title, page), ...]} for every generated section."""
     return {
-        paths.CATALOG: [(s.name, paths.service(s.id)) for s in sorted(hub.services, key=lambda s: s.name)],
+        paths.CATALOG: [("Clusters", paths.CLUSTERS),
+                        *((s.name, paths.service(s.id)) for s in sorted(hub.services, key=lambda s: s.name))],
         paths.SIGS: [(s.name, paths.sig(s.id)) for s in hub.sigs],
         paths.DEMOS: [(d.title, paths.demo(d.slug)) for d in reversed(hub.demos)],
         paths.RFCS: [(f"{r.number:04d} {r.title}", paths.rfc(r.slug)) for r in hub.rfcs],

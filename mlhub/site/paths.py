@@ -11,6 +11,7 @@ DEMOS = "demos/index.md"
 RFCS = "rfcs/index.md"
 HUB_JSON = "api/hub.json"
 TUTORIALS = "tutorials/index.md"
+CLUSTERS = "clusters/index.md"
 
 
 def service(sid: str) -> str:

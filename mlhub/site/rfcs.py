@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlhub.content.hub import Hub
 from mlhub.content.models import Rfc, RfcStatus
-from mlhub.site import md, paths
+from mlhub.site import md, paths, rfcstates
 
 
 def _row(hub: Hub, here: str, r: Rfc) -> list[str]:
@@ -36,6 +36,7 @@ def index(hub: Hub) -> str:
         "Decision log",
         "Every decision of the community, recorded as an RFC in `rfcs/`. How RFCs are filed, "
         "reviewed and decided: the process in `rfcs/README.md`.",
+        rfcstates.picture(hub),
         "## By status\n\n" + ("\n".join(by_status) or "No RFC yet."),
         "## By SIG\n\n" + ("\n".join(by_sig) or "No RFC yet."),
     )
@@ -63,7 +64,7 @@ def decision_block(hub: Hub, rfc: Rfc) -> str:
     if d.decided:
         rows.append(["Decided", d.decided.isoformat()])
     summary = f"\n\n> {d.summary}" if d.summary else ""
-    return "## Decision record\n\n" + md.table(["", ""], rows) + summary
+    return "## Decision record\n\n" + md.facts(rows) + summary
 
 
 def rfc_page(hub: Hub, rfc: Rfc) -> str:
@@ -94,7 +95,7 @@ def rfc_page(hub: Hub, rfc: Rfc) -> str:
              *(f"`{m}`" for m in disc.meetings)]
     if any(links):
         rows.append(["Discussion", ", ".join(x for x in links if x)])
-    return md.page(f"RFC {rfc.number:04d}: {rfc.title}", md.table(["", ""], rows),
+    return md.page(f"RFC {rfc.number:04d}: {rfc.title}", md.facts(rows),
                    decision_block(hub, rfc), rfc.body.strip())
 
 

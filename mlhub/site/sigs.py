@@ -7,37 +7,45 @@ import datetime as dt
 from mlhub import calendar
 from mlhub.content.hub import Hub
 from mlhub.content.models import Sig
-from mlhub.site import md, paths
+from mlhub.site import md, paths, recurrence
 
 NEXT_MEETINGS = 4
+
+
+def subscribe(ics: str, what: str) -> str:
+    """A webcal:// subscription (the page turns the link into one) and how to use it."""
+    return (f"[Subscribe to {what}]({ics}){{ .mlhub-webcal }} · [download the ICS file]({ics})\n\n"
+            "To subscribe, open the first link: your calendar app (Outlook, Apple Calendar, Thunderbird) "
+            "asks to add the calendar and keeps it up to date. In Google Calendar, choose *Other calendars "
+            "→ From URL* and paste the link's address.")
 
 
 def index(hub: Hub, now: dt.datetime) -> str:
     here = paths.SIGS
     rows = []
     for sig in hub.sigs:
-        nxt = [o for m in sig.meetings if (o := calendar.next_occurrence(m, now))]
-        first = min(nxt, key=lambda o: o.start) if nxt else None
+        nxt = [(o, m) for m in sig.meetings if (o := calendar.next_occurrence(m, now))]
+        first = min(nxt, key=lambda om: om[0].start)[1] if nxt else None
         rows.append([
             f"[{sig.name}]({md.rel(here, paths.sig(sig.id))})",
             md.badge("sig", sig.status.value),
             md.people(hub, sig.chairs),
             f"`#{sig.slack_channel}`",
-            md.when(first.start) if first else "no meeting scheduled",
+            recurrence.next_inline(first, now) if first else "no meeting scheduled",
         ])
     return md.page(
         "Special Interest Groups",
         "SIGs are groups of experts and interested users who meet regularly on one topic and "
-        "decide through RFCs. Anyone can join. Times are shown in the meeting's own time zone "
-        "and in UTC, as of the site's last build.",
+        "decide through RFCs. Anyone can join. Times are shown in your own time zone, with the "
+        "organiser's beside them.",
         md.table(["SIG", "Status", "Chairs", "Slack", "Next meeting"], rows),
-        f"[Subscribe to every community meeting (ICS)]({md.rel(here, paths.calendar('all'))})",
+        subscribe(md.rel(here, paths.calendar("all")), "every community meeting"),
     )
 
 
 def sig_page(hub: Hub, sig: Sig, now: dt.datetime) -> str:
     here = paths.sig(sig.id)
-    facts = md.table(["", ""], [
+    facts = md.facts([
         ["Status", md.badge("sig", sig.status.value)],
         ["Chairs", md.people(hub, sig.chairs)],
         ["Tech leads", md.people(hub, sig.tech_leads)],
@@ -47,18 +55,9 @@ def sig_page(hub: Hub, sig: Sig, now: dt.datetime) -> str:
     ])
     meetings = []
     for m in sig.meetings:
-        occ = calendar.occurrences(m, now, now + dt.timedelta(days=120))[:NEXT_MEETINGS]
-        lines = [f"### {m.title}", "",
-                 f"Recurrence: `{m.rrule}` from {m.dtstart:%Y-%m-%d %H:%M} ({m.tz}), "
-                 f"{int(m.duration.total_seconds() // 60)} minutes."
-                 + (f" [Join]({m.url})" if m.url else ""), ""]
-        if occ:
-            lines.append(f"**Next meeting:** {md.when(occ[0].start)}")
-            lines.append("")
-            lines += [f"- {md.when(o.start)}" for o in occ[1:]]
-        else:
-            lines.append("No meeting in the next 120 days.")
-        meetings.append("\n".join(lines))
+        join = f" [Join the meeting]({m.url})" if m.url else ""
+        meetings.append(f"### {m.title}\n\n{recurrence.summary(m)}{join}\n\n**Next meetings:**\n\n"
+                        + recurrence.next_list(m, now, NEXT_MEETINGS))
     services = [f"- [{s.name}]({md.rel(here, paths.service(s.id))}) "
                 f"{md.badge('maturity', s.maturity.value)}" for s in hub.services_of(sig.id)]
     rfcs = [f"- [RFC {r.number:04d}: {r.title}]({md.rel(here, paths.rfc(r.slug))}) "
@@ -68,7 +67,7 @@ def sig_page(hub: Hub, sig: Sig, now: dt.datetime) -> str:
         sig.mission,
         facts,
         "## Meetings\n\n" + ("\n\n".join(meetings) or "This SIG has no regular meeting.")
-        + f"\n\n[Subscribe to this SIG's calendar (ICS)]({md.rel(here, paths.calendar(sig.id))})",
+        + "\n\n" + subscribe(md.rel(here, paths.calendar(sig.id)), "this SIG's meetings"),
         "## Services owned\n\n" + ("\n".join(services) or "None."),
         "## RFCs\n\n" + ("\n".join(rfcs) or "None yet."),
     )

@@ -1,5 +1,6 @@
 """When a tutorial must run again: its code cells, the installed dependencies or the versions of
-the services changed, or its record is too old. Prose edits never trigger a run."""
+the services changed, a step it reads from changed (its key folds in theirs), or its record is too
+old. Prose edits never trigger a run."""
 
 from __future__ import annotations
 
@@ -25,8 +26,12 @@ def deps_hash() -> str:
     return hashlib.sha256("\n".join(dists).encode()).hexdigest()[:16]
 
 
-def cache_key(code: str, deps: str, mlflow_version: str, kfp_version: str, kfp_target: str) -> str:
-    return hashlib.sha256("|".join([code, deps, mlflow_version, kfp_version, kfp_target]).encode()).hexdigest()[:16]
+def cache_key(code: str, deps: str, mlflow_version: str, kfp_version: str, kfp_target: str,
+              upstream: tuple[str, ...] = ()) -> str:
+    """The key of one step; `upstream` holds the keys of the steps it reads from, so a change
+    anywhere before it changes its key too."""
+    parts = [code, deps, mlflow_version, kfp_version, kfp_target, *upstream]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def reason_to_run(record: Record | None, key: str, now: dt.datetime, max_age: dt.timedelta) -> str | None:

@@ -19,7 +19,7 @@ class FailingCell:
 @dataclass
 class Record:
     tutorial: str
-    status: str  # passed | failed | infra-error
+    status: str  # passed | failed | infra-error | blocked (an earlier step it needs did not pass)
     started: str  # ISO 8601, UTC
     duration_s: float
     cells_s: list[float] = field(default_factory=list)  # per code cell, in order
@@ -36,6 +36,9 @@ class Record:
     cache_key: str = ""
     namespace: str = ""
     broken_since: str | None = None  # first failed run of the current failure streak
+    needs: list[str] = field(default_factory=list)  # earlier tutorials whose outputs it reads
+    parts: list[dict] = field(default_factory=list)  # PartStamp.as_dict() per declared part
+    kube_target: str = ""  # "double", a Kubernetes API URL, or "none"
 
     @property
     def started_at(self) -> dt.datetime:
@@ -63,8 +66,9 @@ class Record:
 
 
 def load_all(folder: Path) -> dict[str, Record]:
+    """Every record in the folder (other JSON files there, such as the chain's state, are not records)."""
     out = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        if rec := Record.load(folder, path.stem):
+        if "tutorial" in json.loads(path.read_text(encoding="utf-8")) and (rec := Record.load(folder, path.stem)):
             out[rec.tutorial] = rec
     return out

@@ -1,5 +1,6 @@
 """Execute one tutorial as a user would, through pytest-notebook's notebook client, in its own
-working folder and namespace, then remove what it created on the MLflow server."""
+working folder; a chain's steps share one namespace and keep what they made for the steps after
+them, a standalone notebook gets its own and its objects are removed when it ends."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ with warnings.catch_warnings():  # pytest-notebook warns at import about one of 
 
 from mlhub.services.live import Live
 from mlhub.services.mlflow_server import healthy
-from mlhub.verify import cache
+from mlhub.verify import cache, parts
 from mlhub.verify.record import FailingCell, Record
 
 
@@ -67,11 +68,19 @@ def cleanup(uri: str, namespace: str) -> None:
         client.delete_experiment(exp.experiment_id)
 
 
-def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dict) -> Record:
-    """Run one notebook; write its executed copy and its record into out_dir; return the record."""
+def new_namespace() -> str:
+    return f"verify-{uuid.uuid4().hex[:8]}-"
+
+
+def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dict,
+            namespace: str | None = None) -> Record:
+    """Run one notebook; write its executed copy and its record into out_dir; return the record.
+    With a namespace (a chain's), what it creates stays; without, it is removed afterwards."""
     tutorial = path.stem
     source = nbformat.read(path, as_version=4)
-    namespace = f"verify-{uuid.uuid4().hex[:8]}-"
+    keep = namespace is not None
+    namespace = namespace or new_namespace()
+    calls_before = len(live.kube_double.calls) if live.kube_double is not None else 0
     started = dt.datetime.now(dt.UTC)
     rec = Record(tutorial=tutorial, status="passed", started=started.isoformat(timespec="seconds"),
                  duration_s=0.0, namespace=namespace, **base)
@@ -82,19 +91,23 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
         rec.save(out_dir)
         return rec
     nb = nbformat.from_dict(source)
-    deadline = time.monotonic() + settings.budget_s
+    # a notebook may ask for more time than the default (a training job installs PyTorch first)
+    budget = max(settings.budget_s, float(source.metadata.get("mlhub", {}).get("budget_s", 0)))
+    deadline = time.monotonic() + budget
     client = CoverageNotebookClient(
-        nb, timeout=int(settings.budget_s), allow_errors=False, record_timing=True,
+        nb, timeout=int(budget), allow_errors=False, record_timing=True,
         timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
         resources={"metadata": {"path": str(work)}}, coverage=False,
     )
-    env = {**os.environ, **live.env(), "MLHUB_NAMESPACE": namespace, "MPLBACKEND": "Agg"}
+    # the inline backend, as in Jupyter: a tutorial's plots become image outputs of the executed copy
+    env = {**os.environ, **live.env(), "MLHUB_NAMESPACE": namespace,
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     t0 = time.monotonic()
     kernel_log = open(work / "kernel.log", "wb")  # noqa: SIM115 - the kernel's own log, kept with its files
     try:
         client.execute(env=env, cwd=str(work), stderr=kernel_log, stdout=kernel_log)
     except CellTimeoutError:
-        rec.status, rec.error = "failed", f"ran out of its {settings.budget_s:.0f} s budget"
+        rec.status, rec.error = "failed", f"ran out of its {budget:.0f} s budget"
         rec.failing_cell = _running_cell(nb)
     except CellExecutionError:
         rec.status = "failed"
@@ -105,12 +118,14 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
         kernel_log.close()
     rec.duration_s = round(time.monotonic() - t0, 3)
     rec.cells_s = [_cell_seconds(c) for c in nb.cells if c.cell_type == "code"]
-    nb.metadata["mlhub"] = {"verified": rec.started, "status": rec.status}
+    rec.parts = [p.as_dict() for p in parts.stamps(nb, evidence(live, calls_before))]
+    nb.metadata.setdefault("mlhub", {}).update(verified=rec.started, status=rec.status)
     nbformat.write(nb, out_dir / f"{tutorial}.ipynb")
-    try:
-        cleanup(live.mlflow_uri, namespace)
-    except Exception as exc:  # cleaning up must not hide the tutorial's own result
-        rec.error = (rec.error or "") + f" (cleanup failed: {exc})"
+    if not keep:
+        try:
+            cleanup(live.mlflow_uri, namespace)
+        except Exception as exc:  # cleaning up must not hide the tutorial's own result
+            rec.error = (rec.error or "") + f" (cleanup failed: {exc})"
     # keep the files of the latest run (compiled pipelines, manifests) for people and tests to inspect
     kept = out_dir / "artifacts" / tutorial
     shutil.rmtree(kept, ignore_errors=True)
@@ -129,7 +144,25 @@ def _running_cell(nb) -> FailingCell | None:
     return None
 
 
+def evidence(live: Live, calls_before: int) -> parts.Evidence:
+    """What the services saw of this tutorial: the kinds the Kubernetes double accepted since it began."""
+    accepted = {}
+    if live.kube_double is not None:
+        from tests.fakes.kube import RESOURCES  # the double is on sys.path when it runs
+
+        schemas = {r.kind: r.schema_source for r in RESOURCES.values()}
+        for call in live.kube_double.calls[calls_before:]:
+            # 409 AlreadyExists comes after the schema and the webhooks passed the body: checked all the same
+            if call.method == "POST" and call.status in (201, 409) and call.kind:
+                accepted[call.kind] = schemas[call.kind] + ("" if call.status == 201 else
+                                                             " (the name existed already: the body was checked)")
+    where = "kfp.local" if live.kfp_target == "local" else live.kfp_target
+    return parts.Evidence(mlflow=f"MLflow {live.mlflow_version}",
+                          kfp=f"Kubeflow Pipelines {live.kfp_version} ({where})",
+                          kfp_cluster=live.kfp_host, kube=live.kube_target, accepted=accepted)
+
+
 def base_fields(root: Path, live: Live) -> dict:
     return dict(mlflow_version=live.mlflow_version, mlflow_target=live.mlflow_target,
                 kfp_version=live.kfp_version, kfp_target=live.kfp_target, python=platform.python_version(),
-                deps_hash=cache.deps_hash(), git_commit=git_commit(root))
+                deps_hash=cache.deps_hash(), git_commit=git_commit(root), kube_target=live.kube_target)
