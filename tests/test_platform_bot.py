@@ -96,3 +96,24 @@ def test_the_registry_webhook_of_the_profiles_mlflow_reaches_a_replica_once(repl
     slack.quiet(2.0)  # whatever MLflow retries, on either replica: one post per event
     assert len(posts()) == 3 and len([t for t in posts() if "alias *champion* now points at version 1" in t]) == 1
     assert slack.refusals() == []
+
+
+def test_a_database_restart_refuses_with_a_message_and_loses_nothing_acknowledged(replicas):
+    platform, _, slack, _ = replicas
+    one, two = (rq.Http(url, SECRET) for url in urls(platform))
+    before = one.send(rq.command(slack, KENJI, "/mlsync", "add Recorded before the restart"))
+    assert before.status == 200 and "Added to the ML Sync agenda" in before.text, before.body
+
+    platform.stop_component("postgres", crash=True)  # `immediate`: as a crash of the database
+    try:
+        refused = [r.send(rq.command(slack, KENJI, "/mlsync", "add Sent while the store is down")) for r in (one, two)]
+        for answer in refused:  # an answer, not an error page; and it says nothing was recorded
+            assert answer.status == 200 and "nothing was recorded" in answer.text, answer.body
+    finally:
+        platform.start_component("postgres")
+
+    after = two.send(rq.command(slack, KENJI, "/mlsync", "add Sent again after the restart"))
+    assert after.status == 200 and "Added to the ML Sync agenda" in after.text, after.body
+    agenda = one.send(rq.command(slack, HANNAH, "/mlsync", "agenda")).text
+    assert "Recorded before the restart" in agenda and "Sent again after the restart" in agenda
+    assert "Sent while the store is down" not in agenda  # refused, and said so: not half-recorded
