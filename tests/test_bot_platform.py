@@ -551,3 +551,21 @@ def test_two_bot_processes_post_each_transition_once(tmp_path, lab_repo, endpoin
         assert [c for c in slack.calls if not c.ok] == []  # Slack accepted every call either process made
     finally:
         slack.stop()
+
+
+def test_every_platform_command_has_a_docs_heading():
+    from .test_docs import DOCS, headings
+
+    documented = {" ".join(text.strip("`").split()[:2]) for _, text in headings(DOCS / "bot.md")}
+    assert {f"/platform {sub}" for sub in c.USAGE} <= documented
+    assert all(f"`/platform {sub}" in c.HELP for sub in c.USAGE if sub != "help")
+
+
+def test_both_manifests_declare_the_command():
+    from bot.manifest import manifest
+
+    http = {s["command"]: s for s in manifest(url="https://mlhub-bot.corp.example")["features"]["slash_commands"]}
+    assert http["/platform"]["url"] == "https://mlhub-bot.corp.example/slack/events"
+    assert http["/platform"]["usage_hint"] == "help | where SERVICE | cluster NAME | clusters"
+    socket = {s["command"]: s for s in manifest(socket_mode=True)["features"]["slash_commands"]}
+    assert "/platform" in socket and "url" not in socket["/platform"]
