@@ -104,7 +104,9 @@ def demo_modal(max_minutes: int) -> dict:
     ])
 
 
-def home(person: Person | None, sigs: list[Sig], meetings: list[str], waiting: list[str]) -> dict:
+def home(person: Person | None, sigs: list[Sig], meetings: list[str], waiting: list[str],
+         more: list[dict] | None = None) -> dict:
+    """The Home tab; `more`: blocks other ceremonies add below (the clusters)."""
     blocks = [section(f"*Hello {safe(person.name, 100)}*" if person else "*Welcome to the ML community hub*")]
     if person is None:
         blocks.append(section("Add yourself to `community/people.yaml` with your Slack member id to see "
@@ -117,6 +119,7 @@ def home(person: Person | None, sigs: list[Sig], meetings: list[str], waiting: l
         section("\n".join(meetings) or "Nothing in the next two weeks."),
         header("RFCs waiting for you"),
         section("\n".join(waiting) or "Nothing is waiting for you."),
+        *(more or []),
     ]
     return {"type": "home", "blocks": blocks}
 

@@ -15,7 +15,7 @@ from bot.app import create_app, prime
 from bot.ceremonies import registry
 from bot.config import BotConfig
 from bot.deps import Clock, Deps, HubCache, utcnow
-from bot.scheduler import Ticker
+from bot.scheduler import TICK_SECONDS, Ticker
 from bot.server import Factory, Server, options
 from bot.store import Store
 from mlhub.publish import Publisher
@@ -35,8 +35,9 @@ def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | Non
     return create_app(deps), deps
 
 
-def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], None]:
-    """What each server process starts beside answering HTTP: the ticker and Socket Mode."""
+def worker_start(cfg: BotConfig, ticker: bool = True, tick: float = TICK_SECONDS) -> Callable[[App, Deps], None]:
+    """What each server process starts beside answering HTTP: the ticker (every `tick` seconds)
+    and Socket Mode."""
     def start(app: App, deps: Deps) -> None:
         prime(app)
         if deps is not None:
@@ -48,7 +49,7 @@ def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], N
         if deps is None:
             return
         if ticker:
-            Ticker(deps, app.client).start()
+            Ticker(deps, app.client, every=tick).start()
         if cfg.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -57,7 +58,7 @@ def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], N
 
 
 def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | None = None,
-        bind: str | None = None, ticker: bool = True) -> None:
+        bind: str | None = None, ticker: bool = True, tick: float = TICK_SECONDS) -> None:
     """Serve until SIGTERM or Ctrl-C (gunicorn's master handles both, stopping workers gracefully)."""
     Store(cfg.db_url).engine.dispose()  # migrate once, before any worker starts
     Outbox(cfg.hub.state_dir / "outbox.sqlite").engine.dispose()  # and create the outbox's table
@@ -71,7 +72,7 @@ def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | 
     mode = "Socket Mode (SLACK_APP_TOKEN set)" if cfg.socket_mode else f"HTTP mode on {url}/slack/events"
     echo(f"mlhub bot: {mode}, MLflow webhooks on {url}{registry.PATH}, health on {url}/health; "
          f"{cfg.workers} workers x {cfg.threads} threads; Ctrl-C stops")
-    Server(factory or production, options(bind, cfg.workers, cfg.threads), worker_start(cfg, ticker)).run()
+    Server(factory or production, options(bind, cfg.workers, cfg.threads), worker_start(cfg, ticker, tick)).run()
 
 
 def spawn(echo: Callable[[str], None] = print) -> subprocess.Popen:

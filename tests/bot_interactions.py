@@ -261,6 +261,13 @@ def steps() -> list[Step]:
         S("sig next unknown", cmd(WEI, "/sig", "next sig-nope"), expect=contains("unknown SIG")),
         S("demo help", cmd(HANNAH, "/demo", "help")),
         S("demo list empty", cmd(HANNAH, "/demo", "list")),
+        # the platform's clusters
+        S("platform help", cmd(HANNAH, "/platform", "help"), expect=contains("/platform where SERVICE")),
+        S("platform where", cmd(KENJI, "/platform", "where katib"), expect=contains("*staging-eu* (staging)")),
+        S("platform cluster", cmd(WEI, "/platform", "cluster prod-eu"), expect=contains("*prod-eu*: production")),
+        S("platform clusters in a DM", lambda s: rq.command(s.slack, KENJI, "/platform", "clusters", dm(s)),
+          expect=contains("Your team (Search Relevance) works on")),
+        S("platform usage", cmd(WEI, "/platform", "cluster"), expect=contains("usage: /platform cluster NAME")),
         # filing an RFC through its modal
         S("rfc new", cmd(LEA, "/rfc", "new"), wait=("views.open",)),
         S("rfc new, reused trigger", reused("rfc new", LEA, "/rfc", "new"),

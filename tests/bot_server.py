@@ -3,7 +3,8 @@ workers, Bolt's WSGI adapter, Socket Mode when an app token is given) in its own
 on a socket the caller bound (no port race), talking to the caller's Slack and GitHub doubles, with
 the tests' clock. `ServerProcess` starts it and waits until /health answers.
 
-    python -m tests.bot_server --fd N --slack URL --github URL --repo O/N --state DIR [--socket] [--bare]"""
+    python -m tests.bot_server --fd N --slack URL --github URL --repo O/N --state DIR [--socket] [--bare]
+        [--db URL] [--root DIR] [--tick S --health-every S --health-timeout S] [--epoch T]"""
 
 from __future__ import annotations
 
@@ -55,13 +56,20 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--socket", action="store_true", help="Socket Mode connections from each worker")
     p.add_argument("--bare", action="store_true", help="a bare Bolt app instead of the bot")
+    p.add_argument("--root", default=str(REPO), help="the content's checkout (default: this repository)")
+    p.add_argument("--tick", type=float, default=0, help="run each worker's ticker every TICK seconds")
+    p.add_argument("--health-every", type=float, default=0, help="seconds between health checks (0: none)")
+    p.add_argument("--health-timeout", type=float, default=5.0)
+    p.add_argument("--epoch", type=float, default=None,
+                   help="the wall time (time.time()) at which the tests' clock reads START; default: now")
     args = p.parse_args()
     state = Path(args.state)
-    hub = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=state,
+    hub = Config(root=Path(args.root), site_addr="127.0.0.1:8000", state_dir=state,
                  github=GitHubConfig(args.github, Secret("test-token"), *args.repo.split("/", 1)))
     cfg = BotConfig(hub, Secret(TOKEN), Secret(SECRET), Secret(APP_TOKEN if args.socket else ""), args.slack,
-                    args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads)
-    started = time.time()
+                    args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads,
+                    health_every=args.health_every, health_timeout=args.health_timeout)
+    started = args.epoch or time.time()  # several servers given one epoch share one clock
 
     def clock() -> dt.datetime:  # the tests' Monday morning, moving at the wall clock's pace
         return START + dt.timedelta(seconds=time.time() - started)
@@ -73,7 +81,8 @@ def main() -> None:
                           publisher=GitHubPublisher(hub.github, RetryPolicy(attempts=3, base_delay=0.01)))
         return app, deps, registry.routes(app, deps)
 
-    run(cfg, echo=lambda s: None, factory=factory, bind=f"fd://{args.fd}", ticker=False)
+    run(cfg, echo=lambda s: None, factory=factory, bind=f"fd://{args.fd}", ticker=args.tick > 0,
+        tick=args.tick or 60)
 
 
 class ServerProcess:

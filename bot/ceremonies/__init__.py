@@ -2,9 +2,9 @@
 uses (COMMAND, ACTIONS, VIEWS, SHORTCUTS, EVENTS), which the manifest is generated from and checked
 against; register() also adds the ceremony's timed posts and per-tick work to deps.jobs."""
 
-from bot.ceremonies import home, mlsync, registry, rfc, sessions, sigs
+from bot.ceremonies import home, mlsync, platform, registry, rfc, sessions, sigs
 
-MODULES = [rfc, mlsync, sessions, sigs, home, registry]
+MODULES = [rfc, mlsync, sessions, sigs, platform, home, registry]
 
 
 def commands() -> list[str]:
