@@ -86,3 +86,35 @@ def postgres_url():
         pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
     with temporary_server() as url:
         yield url
+
+
+def platform_state() -> Path:
+    """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700); skipped
+    only outside CI when PostgreSQL's server binaries are missing."""
+    import os
+    import tempfile
+
+    from mlhub.services.postgres import installed
+
+    if not installed(os.environ.get("MLHUB_PG_BIN")):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
+        pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
+    path = Path(tempfile.mkdtemp(prefix="mlhub-platform-"))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def platform_profile():
+    """The platform profile (PostgreSQL, the SeaweedFS object store, MLflow on both) on free ports
+    in a temporary folder, started once for the session; MLflow's webhook cache is short (1 s)."""
+    from mlhub.services.profile import Platform
+
+    state = platform_state()
+    platform = Platform(state, mlflow_extra_env={"MLFLOW_WEBHOOK_CACHE_TTL": "1"})
+    try:
+        yield platform.start()
+    finally:
+        platform.stop()
+        shutil.rmtree(state, ignore_errors=True)

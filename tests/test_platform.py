@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from mlhub.services import postgres
 from mlhub.services.processes import free_ports, port_free
 from mlhub.services.profile import BUCKET, Platform, home, record_path
 
-from .conftest import REPO
+from .conftest import REPO, platform_state
 from .test_doctor import statuses
 
 SECRETS = ("postgres-password", "s3-secret-key")
@@ -32,12 +31,7 @@ SECRETS = ("postgres-password", "s3-secret-key")
 @pytest.fixture
 def state():
     """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700)."""
-    if not postgres.installed(os.environ.get("MLHUB_PG_BIN")):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
-        pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
-    path = Path(tempfile.mkdtemp(prefix="mlhub-platform-"))
-    path.chmod(0o755)
+    path = platform_state()
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -137,9 +131,15 @@ def test_platform_profile_runs_mlflow_on_postgres_and_s3_keeps_state_and_stops(s
     for name in ("postgres", "objectstore", "mlflow"):
         assert re.search(rf"mlhub: {name} ready in [\d.]+ s", out), out
     env = exports(out)
-    assert set(env) == {"MLFLOW_TRACKING_URI", "MLFLOW_S3_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE"}
+    assert set(env) == {"MLFLOW_TRACKING_URI", "MLFLOW_S3_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE",
+                        "MLHUB_WAREHOUSE_URL", "PGPASSFILE", "MLHUB_ARTIFACT_STORE", "MLHUB_KUBE_API", "MLHUB_CLUSTER"}
+
     record = json.loads(record_path(state).read_text())
     assert record["mlflow"]["url"] == env["MLFLOW_TRACKING_URI"] and record["pid"] == up.proc.pid
+    # the warehouse in the profile's PostgreSQL, its password in a file, never in the URL printed
+    assert env["MLHUB_WAREHOUSE_URL"] == record["postgres"]["url"].removesuffix("/postgres") + "/warehouse"
+    assert env["MLHUB_ARTIFACT_STORE"] == f"s3://{BUCKET}/mlflow"
+    assert Path(env["PGPASSFILE"]).stat().st_mode & 0o077 == 0
 
     # the doctor finds every component healthy
     res = mlhub("doctor", env=clean_env(state))
@@ -186,7 +186,7 @@ def test_platform_profile_runs_mlflow_on_postgres_and_s3_keeps_state_and_stops(s
     # started again: the same URLs, and the run, the registered model and the artifacts are there
     again = start(state)
     out2 = again.wait_for("running; Ctrl-C stops")
-    assert exports(out2) == env
+    assert exports(out2) == {**env, "MLHUB_KUBE_API": exports(out2)["MLHUB_KUBE_API"]}  # a new double each start
     client = MlflowClient()
     assert client.get_run(run.info.run_id).data.params == {"alpha": "0.5"}
     assert client.get_model_version("platform-profile-model", "1").status == "READY"
