@@ -118,3 +118,17 @@ def platform_profile():
     finally:
         platform.stop()
         shutil.rmtree(state, ignore_errors=True)
+
+
+def use_platform_clients(monkeypatch, platform) -> None:
+    """This process as a client of `platform`: its S3 endpoint and keys in the environment, and
+    boto3's default session (which keeps the first credentials it found) and MLflow's S3 client
+    cache started afresh, so keys an earlier test exported are not used against this store."""
+    import boto3
+    from mlflow.store.artifact import s3_artifact_repo
+
+    for key, value in platform.client_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SHARED_CREDENTIALS_FILE", raising=False)
+    boto3.DEFAULT_SESSION = None
+    s3_artifact_repo._cached_get_s3_client.cache_clear()

@@ -21,7 +21,7 @@ from mlhub.verify.record import Record
 from mlhub.verify.runner import Settings
 from mlhub.verify.suite import Outcome, tutorials, verify
 
-from .conftest import REPO
+from .conftest import REPO, use_platform_clients
 
 CHAIN = [p.stem for p in tutorials(REPO)]
 INTERRUPTED = "02-track-experiments"  # the step the object store goes down under
@@ -174,15 +174,15 @@ def test_models_live_in_the_bucket_and_kserve_gets_an_s3_storage_uri(chain, live
     assert uri.startswith("s3://mlhub/mlflow/") and model["protocolVersion"] == "v2", model
     # at that URI in the bucket: exactly the files MLflow serves for that version, which is what
     # KServe's storage initializer downloads
-    for key, value in platform_profile.client_env().items():
-        monkeypatch.setenv(key, value)
+    use_platform_clients(monkeypatch, platform_profile)
     served = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}", dst_path=str(tmp_path),
                                                       tracking_uri=live.mlflow_uri))
     s3 = platform_profile.objectstore.client()
     bucket, _, prefix = uri.removeprefix("s3://").partition("/")
     stored = {o["Key"].removeprefix(prefix + "/") for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix + "/")
               ["Contents"]}
-    assert stored == {str(f.relative_to(served)) for f in served.rglob("*") if f.is_file()}
+    downloaded = {str(f.relative_to(served)) for f in served.rglob("*") if f.is_file()}
+    assert stored == downloaded - {"registered_model_meta"}, (stored, downloaded)  # that one MLflow adds
     assert "MLmodel" in stored and "requirements.txt" in stored
     mlmodel = s3.get_object(Bucket=bucket, Key=f"{prefix}/MLmodel")["Body"].read().decode()
     assert mlmodel == (served / "MLmodel").read_text() and "python_function" in mlmodel

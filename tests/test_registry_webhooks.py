@@ -18,7 +18,7 @@ from mlhub.registry.connect import ConnectError, connect
 from mlhub.services.mlflow_server import MlflowServer
 
 from .bot_fixtures import wait_until
-from .conftest import REPO, Copy
+from .conftest import REPO, Copy, use_platform_clients
 
 HOOK_SECRET = "a-webhook-secret-of-some-length"
 
@@ -31,8 +31,7 @@ def mlflow(request, tmp_path_factory):
     if request.param == "platform":
         platform = request.getfixturevalue("platform_profile")
         with pytest.MonkeyPatch.context() as env:  # this process logs models straight to the bucket
-            for key, value in platform.client_env().items():
-                env.setenv(key, value)
+            use_platform_clients(env, platform)
             yield platform.mlflow
         return
     with MlflowServer(tmp_path_factory.mktemp("mlflow-hooks"), extra_env={"MLFLOW_WEBHOOK_CACHE_TTL": "1"}) as server:
