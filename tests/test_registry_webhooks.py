@@ -18,15 +18,22 @@ from mlhub.registry.connect import ConnectError, connect
 from mlhub.services.mlflow_server import MlflowServer
 
 from .bot_fixtures import wait_until
-from .conftest import REPO, Copy
+from .conftest import REPO, Copy, use_platform_clients
 
 HOOK_SECRET = "a-webhook-secret-of-some-length"
 
 
-@pytest.fixture(scope="module")
-def mlflow(tmp_path_factory):
-    """Its own server: webhooks registered here must not reach other tests' servers."""
-    # a short webhook cache, so each test's webhook is seen at once
+@pytest.fixture(scope="module", params=["embedded", "platform"])
+def mlflow(request, tmp_path_factory):
+    """Its own server on the embedded default (webhooks registered here must not reach other
+    tests' servers), and the platform profile's (MLflow on PostgreSQL, artifacts in its bucket),
+    both with a short webhook cache, so each test's webhook is seen at once."""
+    if request.param == "platform":
+        platform = request.getfixturevalue("platform_profile")
+        with pytest.MonkeyPatch.context() as env:  # this process logs models straight to the bucket
+            use_platform_clients(env, platform)
+            yield platform.mlflow
+        return
     with MlflowServer(tmp_path_factory.mktemp("mlflow-hooks"), extra_env={"MLFLOW_WEBHOOK_CACHE_TTL": "1"}) as server:
         yield server
 

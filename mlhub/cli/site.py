@@ -84,13 +84,8 @@ def up(no_verify: bool, profile: str | None) -> None:
         with profile_services(cfg, chosen, click.echo) as (live, platform):
             click.echo(f"mlhub: MLflow UI on {live.mlflow_uri}/")
             if platform:
-                print_platform(platform)
-            if no_verify:
-                pass
-            elif platform:  # HOOK (issue 14): verify on the platform profile once the golden path runs there
-                click.echo("mlhub: tutorials are not verified on the platform profile yet; the site shows "
-                           "the embedded profile's records (`mlhub verify`)")
-            else:
+                print_platform(platform, live)
+            if not no_verify:  # the same tutorials on either profile; only the services differ
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
                 if code:
                     click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)

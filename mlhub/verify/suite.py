@@ -88,7 +88,7 @@ def keys(steps: list[Step], base: dict, live: Live) -> dict[str, tuple[str, str]
         code = cache.code_hash(nbformat.read(step.path, as_version=4))
         upstream = tuple(out[n][1] for n in step.needs)
         out[step.id] = code, cache.cache_key(code, base["deps_hash"], live.mlflow_version, live.kfp_version,
-                                             live.kfp_target, upstream)
+                                             live.kfp_target, upstream, live.mlflow_target)
     return out
 
 
