@@ -52,7 +52,7 @@ class BotConfig:
             if not value.isdigit() or not 1 <= int(value) <= top:
                 raise ConfigError(f"{key} must be a whole number from 1 to {top}, got {value!r}")
             sizes[key] = int(value)
-        db = _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
+        db = store_url(hub, env)
         return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
                    Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
                    db, port, Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
@@ -71,6 +71,13 @@ def _port(value: str) -> int:
 
 
 DB_DIALECTS = ("sqlite", "postgresql")
+
+
+def store_url(hub: Config, env: Mapping[str, str] | None = None) -> str:
+    """The bot store's database (MLHUB_BOT_DB, else a file in the state folder): `mlhub outbox`
+    reads the same one, without the Slack settings."""
+    env = os.environ if env is None else env
+    return _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
 
 
 def _db_url(value: str) -> str:

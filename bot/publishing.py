@@ -1,34 +1,130 @@
-"""Publishing what the ceremonies stored in the outbox (minutes, demo entries, sigs.yaml edits):
-one loop for all, telling the person who asked where it stands."""
+"""One outbox for every kind of publication (RFC filings and their edits, ML Sync minutes, demo
+entries, sigs.yaml edits): each kind registers how it publishes and what the bot keeps afterwards,
+and one loop finishes any entry, for the bot's follow-ups and `mlhub outbox retry` alike. An entry
+is claimed with a lease before the work starts, so no two workers run it at once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
-from bot.deps import Deps
 from bot.mrkdwn import safe
-from mlhub.publish import Change, PublishError
-from mlhub.publish.outbox import Entry, EntryState
+from bot.store import Store
+from mlhub.content import Hub
+from mlhub.publish import Change, Journal, Progress, Published, Publisher, PublishError
+from mlhub.publish.outbox import Busy, ClaimLost, Entry, EntryState, Outbox, run_claimed
+
+QUIET: Progress = lambda _: None  # noqa: E731
 
 
-def publish_pending(deps: Deps, tell: Callable[[str], None], kind: str, change: Callable[[Entry], Change],
-                    what: Callable[[Entry], str]) -> None:
-    """Publish every pending outbox entry of a kind; tell the person the pull request or the problem.
-    One publisher of a kind at a time, in every process: two follow-ups never publish one entry twice."""
-    with deps.store.lock(f"publish-{kind}"):
-        _publish(deps, tell, kind, change, what)
+@dataclass(frozen=True)
+class Desk:
+    """What publishing needs: the checkout and its content, the publisher, the outbox, the store."""
+
+    root: Path
+    hub: Callable[[], Hub]
+    publisher: Publisher
+    outbox: Outbox
+    store: Store
+
+    @classmethod
+    def of(cls, deps) -> Desk:
+        return cls(deps.config.hub.root, deps.hub, deps.publisher, deps.outbox, deps.store)
 
 
-def _publish(deps: Deps, tell: Callable[[str], None], kind: str, change: Callable[[Entry], Change],
-             what: Callable[[Entry], str]) -> None:
-    for entry in deps.outbox.entries(EntryState.pending):
-        if entry.kind != kind:
-            continue
-        try:
-            out = deps.publisher.publish(change(entry), deps.outbox.journal(entry.id), progress=lambda _: None)
-        except PublishError as exc:
-            deps.outbox.update(entry.id, message=str(exc))
-            tell(f"{safe(what(entry))} is stored but not published yet: {safe(str(exc))}")
-            continue
-        deps.outbox.update(entry.id, state=EntryState.done.value, message=str(out))
-        tell(f"{safe(what(entry))}: {out.url or out.branch}")
+@dataclass(frozen=True)
+class Kind:
+    """A kind of publication: `change` builds its one pull request from an entry, or `publish`
+    does other remote work; `record` stores what the bot needs once it is published (it runs
+    before the entry is marked done, so it must be safe to repeat)."""
+
+    name: str
+    what: Callable[[Entry], str]  # the entry for a person: "The minutes of 2026-11-24"
+    again: str  # the Slack command that also finishes it
+    change: Callable[[Entry], Change] | None = None
+    publish: Callable[[Desk, Entry, Journal, Progress], Published] | None = None
+    record: Callable[[Desk, Entry, Published], None] | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind of publication (one call per kind; the ceremonies make them at import)."""
+    KINDS[kind.name] = kind
+    return kind
+
+
+@dataclass(frozen=True)
+class Outcome:
+    entry: Entry
+    published: Published | None  # published by this call
+    text: str  # what the person hears
+    left: bool = False  # something is left for later
+    busy: bool = False  # another worker has it now
+
+
+def left_for_later(kind: Kind, entry: Entry) -> str:
+    """What an unfinished entry still needs, from its journal."""
+    journal = entry.journal
+    pull = journal.get("pull")
+    if pull:
+        return f"labels and review requests on pull request #{pull['number']}"
+    branch = kind.change(entry).branch if kind.change else (journal.get("result") or {}).get("branch")
+    if journal.get("files_committed"):
+        return f"the pull request of branch {branch}" if branch else "the pull request"
+    return f"the branch {branch} and its pull request" if branch else "the branch and its pull request"
+
+
+def finish(desk: Desk, entry_id: str, progress: Progress = QUIET, who: str = "mlhub-bot") -> Outcome:
+    """Claim an entry, publish it, record what the bot needs; say where it stands."""
+    entry = desk.outbox.get(entry_id)
+    kind = KINDS.get(entry.kind)
+    if kind is None:
+        raise PublishError(f"no publisher for outbox entries of kind {entry.kind!r}")
+
+    def work(e: Entry, journal: Journal) -> Published:
+        if kind.publish is not None:
+            out = kind.publish(desk, e, journal, progress)
+        else:
+            assert kind.change is not None, f"kind {kind.name} has neither change nor publish"
+            out = desk.publisher.publish(kind.change(e), journal, progress)
+        if kind.record is not None:
+            kind.record(desk, desk.outbox.get(e.id), out)
+        return out
+
+    what = kind.what(entry)
+    try:
+        out = run_claimed(desk.outbox, entry_id, work, who)
+    except (Busy, ClaimLost) as exc:
+        return Outcome(desk.outbox.get(entry_id), None, f"{what} is being published by another worker ({exc}).",
+                       busy=True)
+    except PublishError as exc:
+        now = desk.outbox.get(entry_id)
+        return Outcome(now, None, f"{what} is stored but not published yet: {exc}. Left for later: "
+                                  f"{left_for_later(kind, now)}; `mlhub outbox retry` or the next {kind.again} "
+                                  "finishes it.", left=True)
+    now = desk.outbox.get(entry_id)
+    if out is None:
+        return Outcome(now, None, f"{what} was published already ({now.message}); nothing was published again.")
+    return Outcome(now, out, f"{what}: {out.where}")
+
+
+def publish_pending(deps, tell: Callable[[str], None], kind: str) -> list[Outcome]:
+    """Finish every pending entry of a kind; tell the person the pull request, or what is left for
+    later. An entry another worker holds is skipped: that worker tells."""
+    desk, outcomes = Desk.of(deps), []
+    for entry in deps.outbox.entries(EntryState.pending, kind):
+        outcome = finish(desk, entry.id)
+        if not outcome.busy:
+            tell(safe(outcome.text))
+        outcomes.append(outcome)
+    return outcomes
+
+
+def already(entry: Entry, what: str) -> str | None:
+    """The answer to a request whose publication is done: say so (and publish nothing again)."""
+    if entry.state is EntryState.done:
+        return f"{what} was published already: {safe(entry.message)}. Nothing was published again."
+    return None
