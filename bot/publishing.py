@@ -5,6 +5,8 @@ is claimed with a lease before the work starts, so no two workers run it at once
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,8 @@ from mlhub.publish import Change, Journal, Progress, Published, Publisher, Publi
 from mlhub.publish.outbox import Busy, ClaimLost, Entry, EntryState, Outbox, run_claimed
 
 QUIET: Progress = lambda _: None  # noqa: E731
+MAX_BACKOFF = dt.timedelta(hours=1)
+log = logging.getLogger("mlhub.bot.publishing")
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
-def register(kind: Kind) -> Kind:
+def register_kind(kind: Kind) -> Kind:
     """Add a kind of publication (one call per kind; the ceremonies make them at import)."""
     KINDS[kind.name] = kind
     return kind
@@ -71,7 +75,7 @@ def left_for_later(kind: Kind, entry: Entry) -> str:
     pull = journal.get("pull")
     if pull:
         return f"labels and review requests on pull request #{pull['number']}"
-    branch = kind.change(entry).branch if kind.change else (journal.get("result") or {}).get("branch")
+    branch = journal.get("branch") or (kind.change(entry).branch if kind.change else None)
     if journal.get("files_committed"):
         return f"the pull request of branch {branch}" if branch else "the pull request"
     return f"the branch {branch} and its pull request" if branch else "the branch and its pull request"
@@ -98,16 +102,18 @@ def finish(desk: Desk, entry_id: str, progress: Progress = QUIET, who: str = "ml
     try:
         out = run_claimed(desk.outbox, entry_id, work, who)
     except (Busy, ClaimLost) as exc:
-        return Outcome(desk.outbox.get(entry_id), None, f"{what} is being published by another worker ({exc}).",
+        return Outcome(desk.outbox.get(entry_id), None, f"{what}: being published by another worker ({exc}).",
                        busy=True)
     except PublishError as exc:
         now = desk.outbox.get(entry_id)
-        return Outcome(now, None, f"{what} is stored but not published yet: {exc}. Left for later: "
-                                  f"{left_for_later(kind, now)}; `mlhub outbox retry` or the next {kind.again} "
-                                  "finishes it.", left=True)
+        again = f" or the next {kind.again}" if kind.again else ""
+        return Outcome(now, None, f"{what}: stored, not published yet ({exc}). Left for later: "
+                                  f"{left_for_later(kind, now)}. The bot tries again within "
+                                  f"{backoff(now.attempts).seconds // 60} min; `mlhub outbox retry`{again} "
+                                  "finishes it sooner.", left=True)
     now = desk.outbox.get(entry_id)
     if out is None:
-        return Outcome(now, None, f"{what} was published already ({now.message}); nothing was published again.")
+        return Outcome(now, None, f"{what}: published already ({now.message}). Nothing was published again.")
     return Outcome(now, out, f"{what}: {out.where}")
 
 
@@ -123,8 +129,30 @@ def publish_pending(deps, tell: Callable[[str], None], kind: str) -> list[Outcom
     return outcomes
 
 
+def backoff(attempts: int) -> dt.timedelta:
+    """How long an unfinished entry waits before the bot's next attempt: 1, 2, 4 ... 60 minutes."""
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def retry_due(deps, client, now: dt.datetime, limit: int = 5) -> list[Outcome]:
+    """The ticker's work: finish unfinished entries whose backoff has passed (a few per tick; the
+    outbox's own clock, as leases use). A filed RFC is told to its author."""
+    desk, outcomes = Desk.of(deps), []
+    wall = deps.outbox.clock()
+    due = [e for e in deps.outbox.entries(EntryState.pending)
+           if e.owner is None and e.attempts and e.updated + backoff(e.attempts) <= wall][:limit]
+    for entry in due:
+        outcome = finish(desk, entry.id, who="mlhub-bot-retry")
+        log.info("outbox %s (%s): %s", entry.id[:8], entry.kind, outcome.text)
+        person = deps.hub().person(entry.payload.get("author", "")) if entry.kind == "rfc" else None
+        if outcome.published is not None and person is not None:
+            client.chat_postMessage(channel=person.slack_id, text=safe(outcome.text))
+        outcomes.append(outcome)
+    return outcomes
+
+
 def already(entry: Entry, what: str) -> str | None:
     """The answer to a request whose publication is done: say so (and publish nothing again)."""
     if entry.state is EntryState.done:
-        return f"{what} was published already: {safe(entry.message)}. Nothing was published again."
+        return f"{what}: published already ({safe(entry.message)}). Nothing was published again."
     return None

@@ -151,11 +151,17 @@ class GitHubPublisher:
         draft = journal.get("draft")
         if not draft:
             return
+
+        def delete() -> None:
+            # DELETE the ref by name, not through a looked-up Reference: github3.py answers None for
+            # a lookup and False for a delete that got a 404, which would pass for "already gone"
+            resp = repo._delete(f"{repo._api}/git/refs/heads/{draft}")
+            gone = resp.status_code == 422 and "does not exist" in resp.text  # GitHub's answer when it is
+            if resp.status_code != 204 and not gone:
+                raise gh.error_for(resp)
+
         try:
-            ref = self._call("look for the draft branch", lambda: _or_none(lambda: repo.ref(f"heads/{draft}")),
-                             progress)
-            if ref is not None:
-                self._call(f"delete the draft branch {draft}", ref.delete, progress)
+            self._call(f"delete the draft branch {draft}", delete, progress)
             journal.set("draft", None)
         except PublishError as exc:
             if strict:
@@ -202,6 +208,8 @@ class GitHubPublisher:
 
     def publish(self, change: Change, journal: Journal, progress: Progress) -> Published:
         repo = self.repo(progress)
+        if journal.get("branch") != change.branch:
+            journal.set("branch", change.branch)  # what a person is told is left for later names it
         if not journal.get("files_committed"):
             self._claim_branch(repo, change, journal, progress)
             journal.set("files_committed", True)

@@ -16,7 +16,7 @@ from bot.ceremonies.mlsync import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import clip, plain, safe
-from bot.publishing import Kind, already, publish_pending, register
+from bot.publishing import Kind, already, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub.community import agenda
@@ -115,7 +115,7 @@ def _minutes_change(e) -> Change:
                   body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
 
 
-MINUTES = register(Kind("minutes", lambda e: f"The minutes of {e.payload['day']}", "`/mlsync publish`",
+MINUTES = register_kind(Kind("minutes", lambda e: f"The minutes of {e.payload['day']}", "`/mlsync publish`",
                         change=_minutes_change))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bot import blocks, slash
 from bot.ceremonies.rfc import commands as c
-from bot.ceremonies.rfc import filed  # noqa: F401  (registers the RFC kinds of publication)
+from bot.ceremonies.rfc import publications  # noqa: F401  (registers the RFC kinds of publication)
 from bot.ceremonies.rfc.live import load_rfc, sync, tick
 from bot.deps import Deps
 from bot.mrkdwn import link, safe

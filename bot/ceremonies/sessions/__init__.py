@@ -13,7 +13,7 @@ from bot.ceremonies.sessions import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import safe
-from bot.publishing import Kind, publish_pending, register
+from bot.publishing import Kind, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub import calendar
@@ -137,7 +137,7 @@ def _entry_change(e) -> Change:
                   body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
 
 
-DEMO = register(Kind("demo", lambda e: f"The demo entry for {e.payload['title']}", "`/demo recording`",
+DEMO = register_kind(Kind("demo", lambda e: f"The demo entry for {e.payload['title']}", "`/demo recording`",
                      change=_entry_change))
 
 

@@ -14,7 +14,7 @@ from bot.ceremonies.sigs import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import safe
-from bot.publishing import Kind, already, publish_pending, register
+from bot.publishing import Kind, already, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask, Follow
 from mlhub import calendar
@@ -51,7 +51,7 @@ def _edit_change(e) -> Change:
                   body="Proposed from Slack; a chair merges it.")
 
 
-SIGS_EDIT = register(Kind("sigs-edit", lambda e: e.payload["title"], "`/sig` command", change=_edit_change))
+SIGS_EDIT = register_kind(Kind("sigs-edit", lambda e: e.payload["title"], "`/sig` command", change=_edit_change))
 
 
 def _propose_edit(deps: Deps, key: str, title: str, new_text: str, branch: str) -> str | None:

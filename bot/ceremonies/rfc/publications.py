@@ -4,7 +4,7 @@ and the FCP read) and an edit of a filed RFC's front matter on its branch (statu
 
 from __future__ import annotations
 
-from bot.publishing import Desk, Kind, register
+from bot.publishing import Desk, Kind, register_kind
 from mlhub.publish import Journal, Progress, Published, PublishError
 from mlhub.publish.outbox import Entry
 from mlhub.rfc import edit, filing
@@ -36,7 +36,7 @@ def _commit_edit(desk: Desk, entry: Entry, journal: Journal, progress: Progress)
     return Published(filed["branch"], filed["url"], None, f"committed on branch {filed['branch']}")
 
 
-FILING = register(Kind("rfc", lambda e: f"The RFC {e.payload['title']!r}", "change of the RFC in Slack",
+FILING = register_kind(Kind("rfc", lambda e: f"The RFC {e.payload['title']!r}", "",
                        publish=_file, record=_record_filing))
-EDIT = register(Kind("rfc-edit", lambda e: f"{e.payload['message']}", "`/rfc` command on this RFC",
+EDIT = register_kind(Kind("rfc-edit", lambda e: f"{e.payload['message']}", "`/rfc` command on this RFC",
                      publish=_commit_edit))
