@@ -49,6 +49,9 @@ class Kind:
     change: Callable[[Entry], Change] | None = None
     publish: Callable[[Desk, Entry, Journal, Progress], Published] | None = None
     record: Callable[[Desk, Entry, Published], None] | None = None
+    # entries with the same sequence key run in the order they were stored, and one left for later
+    # holds back the later ones (edits of one file); such a kind is retried by its own ceremony
+    sequence: Callable[[Entry], str] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -117,16 +120,32 @@ def finish(desk: Desk, entry_id: str, progress: Progress = QUIET, who: str = "ml
     return Outcome(now, out, f"{what}: {out.where}")
 
 
+def finish_all(desk: Desk, entries: list[Entry], progress: Progress = QUIET, who: str = "mlhub-bot",
+               done: Callable[[Outcome], None] = lambda _: None) -> list[Outcome]:
+    """finish() each entry in turn (they come oldest first); an entry of a sequence whose earlier
+    entry was left for later waits for it."""
+    outcomes, held = [], set()
+    for entry in entries:
+        kind = KINDS.get(entry.kind)
+        key = kind.sequence(entry) if kind and kind.sequence else None
+        if key in held:
+            continue
+        outcome = finish(desk, entry.id, progress, who)
+        if key and (outcome.left or outcome.busy):
+            held.add(key)
+        done(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
 def publish_pending(deps, tell: Callable[[str], None], kind: str) -> list[Outcome]:
     """Finish every pending entry of a kind; tell the person the pull request, or what is left for
     later. An entry another worker holds is skipped: that worker tells."""
-    desk, outcomes = Desk.of(deps), []
-    for entry in deps.outbox.entries(EntryState.pending, kind):
-        outcome = finish(desk, entry.id)
+    def told(outcome: Outcome) -> None:
         if not outcome.busy:
             tell(safe(outcome.text))
-        outcomes.append(outcome)
-    return outcomes
+
+    return finish_all(Desk.of(deps), deps.outbox.entries(EntryState.pending, kind), done=told)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -137,18 +156,19 @@ def backoff(attempts: int) -> dt.timedelta:
 def retry_due(deps, client, now: dt.datetime, limit: int = 5) -> list[Outcome]:
     """The ticker's work: finish unfinished entries whose backoff has passed (a few per tick; the
     outbox's own clock, as leases use). A filed RFC is told to its author."""
-    desk, outcomes = Desk.of(deps), []
     wall = deps.outbox.clock()
     due = [e for e in deps.outbox.entries(EntryState.pending)
-           if e.owner is None and e.attempts and e.updated + backoff(e.attempts) <= wall][:limit]
-    for entry in due:
-        outcome = finish(desk, entry.id, who="mlhub-bot-retry")
+           if e.owner is None and e.attempts and e.updated + backoff(e.attempts) <= wall
+           and not getattr(KINDS.get(e.kind), "sequence", None)][:limit]
+
+    def tell(outcome: Outcome) -> None:
+        entry = outcome.entry
         log.info("outbox %s (%s): %s", entry.id[:8], entry.kind, outcome.text)
         person = deps.hub().person(entry.payload.get("author", "")) if entry.kind == "rfc" else None
         if outcome.published is not None and person is not None:
             client.chat_postMessage(channel=person.slack_id, text=safe(outcome.text))
-        outcomes.append(outcome)
-    return outcomes
+
+    return finish_all(Desk.of(deps), due, who="mlhub-bot-retry", done=tell)
 
 
 def already(entry: Entry, what: str) -> str | None:

@@ -67,7 +67,7 @@ def outbox_retry(entry_id: str | None) -> None:
     record what the bot needs (an RFC filing in its store). Exit 1 when one is left for later."""
     import bot.ceremonies  # noqa: F401  (each ceremony registers its kinds of publication)
     from bot.deps import HubCache
-    from bot.publishing import Desk, finish
+    from bot.publishing import Desk, finish_all
 
     cfg = config(state=True)
     store = open_store(cfg)
@@ -78,11 +78,15 @@ def outbox_retry(entry_id: str | None) -> None:
         raise click.UsageError(str(exc)) from None
     if not pending:
         click.echo("nothing waiting to be published")
-    desk, failed = Desk(cfg.root, HubCache(cfg.root), publisher(cfg), box, store), False
-    for entry in pending:
-        click.echo(f"{entry.id[:8]}: {entry.kind}, attempt {entry.attempts + 1}")
-        outcome = finish(desk, entry.id, progress=lambda line: click.echo(f"  {line}"), who="mlhub-outbox-retry")
-        click.echo(f"{entry.id[:8]}: {outcome.text}", err=outcome.left or outcome.busy)
-        failed |= outcome.left or outcome.busy
-    if failed:
+    def said(outcome) -> None:
+        click.echo(f"{outcome.entry.id[:8]} ({outcome.entry.kind}, attempt {outcome.entry.attempts}): "
+                   f"{outcome.text}", err=outcome.left or outcome.busy)
+
+    desk = Desk(cfg.root, HubCache(cfg.root), publisher(cfg), box, store)
+    outcomes = finish_all(desk, pending, progress=lambda line: click.echo(f"  {line}"), who="mlhub-outbox-retry",
+                          done=said)
+    held = len(pending) - len(outcomes)
+    if held:
+        click.echo(f"{held} later edit(s) wait for an earlier one of the same file", err=True)
+    if held or any(o.left or o.busy for o in outcomes):
         raise SystemExit(1)

@@ -39,4 +39,4 @@ def _commit_edit(desk: Desk, entry: Entry, journal: Journal, progress: Progress)
 FILING = register_kind(Kind("rfc", lambda e: f"The RFC {e.payload['title']!r}", "",
                        publish=_file, record=_record_filing))
 EDIT = register_kind(Kind("rfc-edit", lambda e: f"{e.payload['message']}", "`/rfc` command on this RFC",
-                     publish=_commit_edit))
+                          publish=_commit_edit, sequence=lambda e: f"rfc-{e.payload['number']}"))
