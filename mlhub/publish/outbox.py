@@ -268,7 +268,10 @@ def import_file(box: Outbox, path: Path) -> int:
             moved += 1
         except IntegrityError:
             pass
-    path.rename(path.with_name(path.name + ".imported"))
+    try:
+        path.rename(path.with_name(path.name + ".imported"))
+    except FileNotFoundError:  # another process starting at the same time moved it
+        pass
     return moved
 
 
