@@ -88,8 +88,9 @@ def finish(desk: Desk, entry_id: str, progress: Progress = QUIET, who: str = "ml
     """Claim an entry, publish it, record what the bot needs; say where it stands."""
     entry = desk.outbox.get(entry_id)
     kind = KINDS.get(entry.kind)
-    if kind is None:
-        raise PublishError(f"no publisher for outbox entries of kind {entry.kind!r}")
+    if kind is None:  # stored by a newer version, say
+        return Outcome(entry, None, f"no publisher for outbox entries of kind {entry.kind!r} in this version; "
+                                    "run `mlhub outbox retry` with the version that stored it", left=True)
 
     def work(e: Entry, journal: Journal) -> Published:
         if kind.publish is not None:
@@ -110,9 +111,10 @@ def finish(desk: Desk, entry_id: str, progress: Progress = QUIET, who: str = "ml
     except PublishError as exc:
         now = desk.outbox.get(entry_id)
         again = f" or the next {kind.again}" if kind.again else ""
+        when = ("The bot tries again with the next change of it" if kind.sequence else
+                f"The bot tries again within {backoff(now.attempts).seconds // 60} min")
         return Outcome(now, None, f"{what}: stored, not published yet ({exc}). Left for later: "
-                                  f"{left_for_later(kind, now)}. The bot tries again within "
-                                  f"{backoff(now.attempts).seconds // 60} min; `mlhub outbox retry`{again} "
+                                  f"{left_for_later(kind, now)}. {when}; `mlhub outbox retry`{again} "
                                   "finishes it sooner.", left=True)
     now = desk.outbox.get(entry_id)
     if out is None:
