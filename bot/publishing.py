@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.mrkdwn import safe
 from bot.store import Store
 from mlhub.content import Hub
@@ -86,6 +88,17 @@ def left_for_later(kind: Kind, entry: Entry) -> str:
 
 def finish(desk: Desk, entry_id: str, progress: Progress = QUIET, who: str = "mlhub-bot") -> Outcome:
     """Claim an entry, publish it, record what the bot needs; say where it stands."""
+    try:
+        return _finish(desk, entry_id, progress, who)
+    except DBAPIError as exc:  # the store went away (a database restart): the entry waits in it
+        log.error("outbox %s: the store is unavailable (%s)", entry_id[:8], type(exc.orig or exc).__name__)
+        entry = Entry(entry_id, "", EntryState.pending, {}, {}, 0, "", dt.datetime.now(dt.UTC), dt.datetime.now(dt.UTC))
+        return Outcome(entry, None, "Stored, not published yet: the bot cannot reach its store right now. It "
+                                    "tries again on its own; `mlhub outbox retry` finishes it once the store is "
+                                    "back.", left=True)
+
+
+def _finish(desk: Desk, entry_id: str, progress: Progress, who: str) -> Outcome:
     entry = desk.outbox.get(entry_id)
     kind = KINDS.get(entry.kind)
     if kind is None:  # stored by a newer version, say
