@@ -115,8 +115,9 @@ def heard(bot: Bot, user: str = "") -> list[str]:
     return [t for t in said if not t.startswith("Filing your RFC")]
 
 
-def wait_for_follow_up(bot: Bot, user: str, before: int, quiet: float = 0.6, timeout: float = 20.0) -> None:
-    """Until the person heard something new and GitHub is quiet, or nothing moves for `quiet` s."""
+def wait_for_follow_up(bot: Bot, user: str, before: int, quiet: float = 0.6, timeout: float = 30.0) -> None:
+    """Until the person heard something new and GitHub is quiet, or nothing moves for `quiet` s
+    while no worker holds a claim (older code, which has none, ends on quiet alone)."""
     deadline, last, seen = time.monotonic() + timeout, time.monotonic(), None
     while time.monotonic() < deadline:
         now = (len(bot.github.requests), len(heard(bot, user)))
@@ -124,9 +125,13 @@ def wait_for_follow_up(bot: Bot, user: str, before: int, quiet: float = 0.6, tim
             seen, last = now, time.monotonic()
         elif now[1] > before and time.monotonic() - last > 0.15:
             return
-        elif time.monotonic() - last > quiet:
+        elif time.monotonic() - last > quiet and not claimed(bot):
             return
         time.sleep(0.03)
+
+
+def claimed(bot: Bot) -> bool:
+    return any(getattr(e, "owner", None) for e in bot.deps.outbox.entries("pending"))
 
 
 def ours(bot: Bot, name: str) -> list:
