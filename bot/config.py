@@ -59,7 +59,7 @@ class BotConfig:
             sizes[key] = int(value)
         every = _seconds(env, "MLHUB_BOT_HEALTH_EVERY", "300", 0, 7 * 86400)
         timeout = _seconds(env, "MLHUB_BOT_HEALTH_TIMEOUT", "5", 0.1, 120)
-        db = _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
+        db = store_url(hub, env)
         return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
                    Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
                    db, port, Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
@@ -89,6 +89,13 @@ def _seconds(env: Mapping[str, str], key: str, default: str, low: float, high: f
 
 
 DB_DIALECTS = ("sqlite", "postgresql")
+
+
+def store_url(hub: Config, env: Mapping[str, str] | None = None) -> str:
+    """The bot store's database (MLHUB_BOT_DB, else a file in the state folder): `mlhub outbox`
+    reads the same one, without the Slack settings."""
+    env = os.environ if env is None else env
+    return _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
 
 
 def _db_url(value: str) -> str:

@@ -8,6 +8,7 @@ import gc
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from slack_bolt import App
 
@@ -21,7 +22,7 @@ from bot.store import Store
 from mlhub.publish import Publisher
 from mlhub.publish.github import GitHubPublisher
 from mlhub.publish.local import LocalGitPublisher
-from mlhub.publish.outbox import Outbox
+from mlhub.publish.outbox import Outbox, import_file
 
 
 def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | None = None,
@@ -31,8 +32,16 @@ def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | Non
         publisher = GitHubPublisher(hub_cfg.github) if hub_cfg.github else LocalGitPublisher(hub_cfg.root)
     clock = clock or utcnow
     store = Store(cfg.db_url, clock=clock, migrate=migrate)
-    deps = Deps(cfg, store, Outbox(hub_cfg.state_dir / "outbox.sqlite"), publisher, HubCache(hub_cfg.root), clock)
+    deps = Deps(cfg, store, outbox_of(store, hub_cfg.state_dir), publisher, HubCache(hub_cfg.root), clock)
     return create_app(deps), deps
+
+
+def outbox_of(store: Store, state_dir: Path) -> Outbox:
+    """The outbox in the store's database; entries of the outbox file older versions kept in the
+    state folder move in once."""
+    box = Outbox(store.engine)
+    import_file(box, state_dir / "outbox.sqlite")
+    return box
 
 
 def worker_start(cfg: BotConfig, ticker: bool = True, tick: float = TICK_SECONDS) -> Callable[[App, Deps], None]:
@@ -60,8 +69,9 @@ def worker_start(cfg: BotConfig, ticker: bool = True, tick: float = TICK_SECONDS
 def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | None = None,
         bind: str | None = None, ticker: bool = True, tick: float = TICK_SECONDS) -> None:
     """Serve until SIGTERM or Ctrl-C (gunicorn's master handles both, stopping workers gracefully)."""
-    Store(cfg.db_url).engine.dispose()  # migrate once, before any worker starts
-    Outbox(cfg.hub.state_dir / "outbox.sqlite").engine.dispose()  # and create the outbox's table
+    store = Store(cfg.db_url)  # migrate once, before any worker starts
+    outbox_of(store, cfg.hub.state_dir)  # and bring in an outbox file of its own from before
+    store.engine.dispose()
 
     def production() -> tuple[App, Deps, dict]:
         app, deps = build(cfg, migrate=False)

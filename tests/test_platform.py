@@ -278,9 +278,9 @@ def test_a_port_in_use_is_a_one_line_error_and_starts_nothing(state):
         holder.bind(("127.0.0.1", ports["s3"]))
         holder.listen()
         res = mlhub("services", "up", "--profile", "platform", env=clean_env(state))
-    assert res.returncode == 1
+    assert res.returncode == 2  # a setting to change, like a usage error
     lines = res.stderr.strip().splitlines()
-    assert lines == [f"Error: infrastructure error: port {ports['s3']} on 127.0.0.1 (object store S3 API, kept in "
+    assert lines == [f"Error: port {ports['s3']} on 127.0.0.1 (object store S3 API, kept in "
                      f"{home(state) / 'ports.json'}) is in use by another process; stop what holds it, or delete "
                      "that file to choose new ports"], res.stderr
     assert not (home(state) / "postgres").exists() and not (home(state) / "objectstore").exists()

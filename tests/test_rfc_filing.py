@@ -125,7 +125,8 @@ def test_giving_up_keeps_the_request_and_a_retry_finishes_it(fake, hub, tmp_path
     with pytest.raises(PublishError, match="gave up after 4 attempts"):
         filing.file(REPO, hub, publisher(fake), box, REQ, progress=lambda _: None)
     (entry,) = box.entries("pending")
-    assert entry.journal["number"] == 3 and "outbox" in entry.message
+    assert entry.journal["number"] == 3 and "gave up after 4 attempts" in entry.message
+    assert (entry.attempts, entry.owner, entry.lease_until) == (1, None, None)  # the claim is released
     assert fake.pulls == [] and "rfc/0003" in fake.branches
     filing.resume(REPO, hub, publisher(fake), box, entry.id, progress=lambda _: None)
     assert_one_complete_pull(fake)

@@ -4,7 +4,9 @@ repository stays the record. Migrations in migrations/versions/ build them step 
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+from mlhub.publish.outbox import outbox as _outbox
 
 metadata = MetaData()
 
@@ -106,3 +108,5 @@ channels = Table(
     Column("channel_id", String(32), nullable=False),  # resolved once; stays valid across renames
     Column("resolved", DateTime(timezone=True), nullable=False),
 )
+outbox = _outbox.to_metadata(metadata)  # the publish requests (mlhub.publish.outbox owns their queries)
+Index("outbox_by_state", outbox.c.state, outbox.c.kind)

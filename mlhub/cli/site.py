@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import chosen_profile, config, main, profile_option, root_option, stop_on_sigterm
+from mlhub.cli import (
+    SettingsError,
+    addr_port,
+    chosen_profile,
+    config,
+    main,
+    profile_option,
+    require_free,
+    root_option,
+    stop_on_sigterm,
+)
 from mlhub.cli.content import print_problems
 
 
@@ -38,6 +48,7 @@ def site_build(root: Path | None, out: Path | None) -> None:
 def site_serve(root: Path | None, addr: str | None) -> None:
     """Serve the site with live reload; content edits rebuild it."""
     cfg = config(state=True)
+    require_free({"MLHUB_SITE_ADDR": addr_port(addr or cfg.site_addr)})
     serve(root or cfg.root, addr or cfg.site_addr)
 
 
@@ -69,11 +80,13 @@ def up(no_verify: bool, profile: str | None) -> None:
     from mlhub.cli.verify import print_platform, run_verification
     from mlhub.content import validate as run
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.processes import PortInUse
     from mlhub.services.profile import profile_services, start_bot_replicas
 
     stop_on_sigterm()
     cfg = config(state=True)
     chosen = chosen_profile(cfg, profile)
+    require_free(bound_ports(cfg))  # before anything starts: a port in use is one line, exit 2
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)
     if print_problems(problems):
@@ -97,8 +110,26 @@ def up(no_verify: bool, profile: str | None) -> None:
             serve(cfg.root, cfg.site_addr)
     except KeyboardInterrupt:
         click.echo("mlhub: stopped")
+    except PortInUse as exc:
+        raise SettingsError(str(exc)) from None
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
+
+
+def bound_ports(cfg) -> dict[str, int]:
+    """The fixed ports `mlhub up` binds: the site's, and the bot's when its tokens are set."""
+    import os
+
+    ports = {"MLHUB_SITE_ADDR": addr_port(cfg.site_addr)}
+    if os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET"):
+        from bot.config import BotConfig
+        from mlhub.config import ConfigError
+
+        try:
+            ports["MLHUB_BOT_PORT"] = BotConfig.from_env().port
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
+    return ports
 
 
 def start_bot(live) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import chosen_profile, config, main, profile_option, stop_on_sigterm
+from mlhub.cli import SettingsError, chosen_profile, config, main, profile_option, stop_on_sigterm
 
 
 def verify_dir(cfg) -> Path:
@@ -30,6 +30,7 @@ def services_up(profile: str | None) -> None:
     wait for Ctrl-C."""
     from mlhub.config import Profile
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.processes import PortInUse
     from mlhub.services.profile import home, profile_services
 
     stop_on_sigterm()
@@ -54,6 +55,8 @@ def services_up(profile: str | None) -> None:
             click.echo("mlhub: running; Ctrl-C stops")
             while True:
                 time.sleep(3600)
+    except PortInUse as exc:
+        raise SettingsError(str(exc)) from None
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from bot.ceremonies.mlsync import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import clip, plain, safe
-from bot.publishing import publish_pending
+from bot.publishing import Kind, already, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub.community import agenda
@@ -93,7 +93,10 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     person = _host(deps, ask)
     if isinstance(cmd, c.Publish):
         day = (cmd.day or next_sync(deps)).isoformat()
-        deps.outbox.add("minutes", {"day": day, "text": minutes(deps, day)}, entry_id=str(uuid.uuid5(NS, day)))
+        entry = deps.outbox.add(MINUTES.name, {"day": day, "text": minutes(deps, day)},
+                                entry_id=str(uuid.uuid5(NS, day)))  # a pending one takes the current text
+        if done := already(entry, MINUTES.what(entry)):
+            return done
         return f"Publishing the minutes of {day} to docs/ml-sync/{day}.md; I'll tell you the pull request."
     day = next_sync(deps).isoformat()
     if isinstance(cmd, c.Action):
@@ -105,14 +108,19 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     return f"Recorded the decision for the ML Sync of {day}."
 
 
-def publish_minutes(deps: Deps, after: After, cmd: c.Publish) -> None:
-    def change(e) -> Change:
-        day = e.payload["day"]
-        return Change(branch=f"ml-sync/{day}", files={f"docs/ml-sync/{day}.md": e.payload["text"]},
-                      message=f"ML Sync minutes {day}", title=f"ML Sync minutes {day}",
-                      body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
+def _minutes_change(e) -> Change:
+    day = e.payload["day"]
+    return Change(branch=f"ml-sync/{day}", files={f"docs/ml-sync/{day}.md": e.payload["text"]},
+                  message=f"ML Sync minutes {day}", title=f"ML Sync minutes {day}",
+                  body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
 
-    publish_pending(deps, after.say, "minutes", change, lambda e: f"The minutes of {e.payload['day']}")
+
+MINUTES = register_kind(Kind("minutes", lambda e: f"The minutes of {e.payload['day']}", "`/mlsync publish`",
+                        change=_minutes_change))
+
+
+def publish_minutes(deps: Deps, after: After, cmd: c.Publish) -> None:
+    publish_pending(deps, after.say, MINUTES.name)
 
 
 # --- timed posts ------------------------------------------------------------------------------------------

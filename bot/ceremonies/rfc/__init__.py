@@ -9,14 +9,15 @@ from collections.abc import Callable
 
 from bot import blocks, slash
 from bot.ceremonies.rfc import commands as c
+from bot.ceremonies.rfc import publications  # noqa: F401  (registers the RFC kinds of publication)
 from bot.ceremonies.rfc.live import load_rfc, sync, tick
 from bot.deps import Deps
 from bot.mrkdwn import link, safe
+from bot.publishing import Desk, finish
 from bot.refusal import Refusal
 from bot.slash import After, Ask, Follow
 from bot.words import rest, split
 from mlhub.content.models import Person, RfcStatus, RfcType
-from mlhub.publish import PublishError
 from mlhub.rfc import fcp as rules
 from mlhub.rfc import filing
 from mlhub.rfc.lifecycle import can_move
@@ -170,16 +171,13 @@ def submission(deps: Deps, person: Person | None, view: dict) -> tuple[str | Non
 
 
 def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
-    try:
-        out = filing.resume(deps.config.hub.root, deps.hub(), deps.publisher, deps.outbox, entry_id,
-                            progress=lambda _: None)
-    except PublishError as exc:
-        client.chat_postMessage(channel=user, text=f"Your RFC is stored but not published yet: {safe(str(exc))}")
+    outcome = finish(Desk.of(deps), entry_id)
+    if outcome.busy:
+        return  # another worker files it, and tells
+    if outcome.published is None:
+        client.chat_postMessage(channel=user, text=safe(outcome.text))
         return
-    journal = deps.outbox.get(entry_id).journal
-    result, number = journal["result"], int(journal["number"])
-    text = deps.publisher.read_file(result["branch"], result["path"], progress=lambda _: None)
-    deps.store.add_filing(number, result["branch"], result["path"], result["url"], user, entry_id, text)
+    out, number = outcome.published, int(outcome.entry.journal["number"])
     where = link(out.url, f"pull request #{out.number}") if out.url else f"branch `{out.branch}`"
     client.chat_postMessage(channel=user, text=f"RFC {number:04d} is filed: {where}.")
 

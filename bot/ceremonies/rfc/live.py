@@ -11,9 +11,11 @@ import logging
 from bot.blocks import fcp_message
 from bot.deps import Deps
 from bot.mrkdwn import clip, safe
+from bot.publishing import Desk, finish
 from bot.refusal import Refusal
 from mlhub.content.files import FileError
 from mlhub.content.models import Rfc, RfcStatus
+from mlhub.publish import PublishError
 from mlhub.publish.outbox import EntryState
 from mlhub.rfc import edit
 from mlhub.rfc import fcp as rules
@@ -68,9 +70,10 @@ def apply_edits(deps: Deps, number: int) -> None:
     filed = deps.store.filing(number)
     if filed is None:
         return
-    for entry in pending_edits(deps, number):
-        _commit(deps, filed, entry.payload["fields"], entry.payload["message"])
-        deps.outbox.update(entry.id, state=EntryState.done.value, message="committed")
+    for entry in pending_edits(deps, number):  # in order; the first one left for later stops the rest
+        outcome = finish(Desk.of(deps), entry.id)
+        if outcome.left or outcome.busy:
+            raise PublishError(outcome.text)
 
 
 def wanted(fcp: rules.Fcp, today: dt.date, decided_on: str | None) -> dict:

@@ -13,7 +13,7 @@ from bot.ceremonies.sessions import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import safe
-from bot.publishing import publish_pending
+from bot.publishing import Kind, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub import calendar
@@ -114,7 +114,7 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     if p.state is not S.confirmed:
         raise Refusal(f"this demo is {p.state.value}; attach the recording of a confirmed demo after its session")
     path, text = entry(p, cmd.url, deps.clock().date())
-    deps.outbox.add("demo", {"proposal": p.id, "path": path, "text": text, "title": p.title},
+    deps.outbox.add(DEMO.name, {"proposal": p.id, "path": path, "text": text, "title": p.title},
                     entry_id=str(uuid.uuid5(NS, f"{p.id}:{cmd.url}")))
     save(deps, [dataclasses.replace(p, state=S.given)])
     return f"Thanks! The entry for *{safe(p.title)}* goes to demos/ as a pull request; I'll tell you its link."
@@ -130,14 +130,19 @@ def tell_scheduled(deps: Deps, client, moved: list[Proposal]) -> None:
                                              f"Confirm with `/demo confirm {p.id[:8]}`.")
 
 
-def publish_entries(deps: Deps, after: After, cmd: c.Recording) -> None:
-    def change(e) -> Change:
-        branch = "demo/" + e.payload["path"].removeprefix("demos/").removesuffix(".md")
-        return Change(branch=branch, files={e.payload["path"]: e.payload["text"]},
-                      message=f"Demo: {e.payload['title']}", title=f"Demo: {e.payload['title']}",
-                      body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
+def _entry_change(e) -> Change:
+    branch = "demo/" + e.payload["path"].removeprefix("demos/").removesuffix(".md")
+    return Change(branch=branch, files={e.payload["path"]: e.payload["text"]},
+                  message=f"Demo: {e.payload['title']}", title=f"Demo: {e.payload['title']}",
+                  body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
 
-    publish_pending(deps, after.say, "demo", change, lambda e: f"The demo entry for {e.payload['title']}")
+
+DEMO = register_kind(Kind("demo", lambda e: f"The demo entry for {e.payload['title']}", "`/demo recording`",
+                     change=_entry_change))
+
+
+def publish_entries(deps: Deps, after: After, cmd: c.Recording) -> None:
+    publish_pending(deps, after.say, DEMO.name)
 
 
 # --- the proposal form ------------------------------------------------------------------------------------
