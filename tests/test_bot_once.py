@@ -139,13 +139,12 @@ def test_concurrent_approvals_and_proposals_across_two_replicas(replicas):
     b.seed_rfcs(url, github, propose, with_fcp=False)
     store = Store(url, migrate=False)
     try:
-        lost, both_proposed, wrong_proposer, refused = 0, 0, 0, 0
+        lost, both_proposed, wrong_proposer, refused, failed = 0, 0, 0, 0, 0
         for n in approve:
             reqs = [b.Request(b.rq.command(slack, b.HANNAH, "/rfc", f"approve {n}"), "approve", "hannah-okafor", n),
                     b.Request(b.rq.command(slack, b.SOFIA, "/rfc", f"approve {n}"), "approve", "sofia-martins", n)]
             answers = _at_once(lambda r=reqs[0]: b.send(a.url, r), lambda r=reqs[1]: b.send(bb.url, r))
-            assert [s for s, _ in answers] == [200, 200], answers
-            assert all(t.startswith(f"Signed off RFC {n:04d}.") for _, t in answers), answers
+            failed += sum(s != 200 or not t.startswith(f"Signed off RFC {n:04d}.") for s, t in answers)
             row = store.fcp(n)
             lost += 2 - len(row.fcp.signoffs)
         for n in propose:
@@ -153,7 +152,7 @@ def test_concurrent_approvals_and_proposals_across_two_replicas(replicas):
                     b.rq.command(slack, b.SOFIA, "/rfc", f"fcp {n} accept a")]
             answers = _at_once(lambda d=reqs[0]: b.send(a.url, b.Request(d, "propose", "")),
                                lambda d=reqs[1]: b.send(bb.url, b.Request(d, "propose", "")))
-            assert [s for s, _ in answers] == [200, 200], answers
+            failed += sum(s != 200 for s, _ in answers)
             said = [t.startswith("Final comment period proposed") for _, t in answers]
             both_proposed += all(said)
             refused += sum("already has a final comment period" in t for _, t in answers)
@@ -163,8 +162,10 @@ def test_concurrent_approvals_and_proposals_across_two_replicas(replicas):
                                                       "proposal trials": len(propose),
                                                       "both answered proposed": both_proposed,
                                                       "refused as already proposed": refused,
-                                                      "stored proposer not the one answered": wrong_proposer})
-        assert lost == 0 and both_proposed == 0 and wrong_proposer == 0 and refused == len(propose)
+                                                      "stored proposer not the one answered": wrong_proposer,
+                                                      "answers not 200 or not as expected": failed})
+        assert failed == 0 and lost == 0 and both_proposed == 0 and wrong_proposer == 0
+        assert refused == len(propose)
     finally:
         store.engine.dispose()
 
