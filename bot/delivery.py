@@ -37,11 +37,6 @@ def action_key(body: dict) -> str:
                             (body.get("user") or {}).get("id"))
 
 
-def effect_id(key: str) -> str:
-    """The id of what a request stores (an agenda item, a note): the same for every delivery."""
-    return key.split(":", 1)[-1][:36]
-
-
 @dataclass(frozen=True)
 class Answer:
     text: str
