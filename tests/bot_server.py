@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -88,12 +89,15 @@ def main() -> None:
 class ServerProcess:
     """Start the production server in a child process on a socket bound here."""
 
-    def __init__(self, slack, github, state: Path, *extra: str, env: dict | None = None):
-        """slack, github: the doubles (FakeSlack, FakeGitHub) the server talks to."""
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(2048)
+    def __init__(self, slack, github, state: Path, *extra: str, env: dict | None = None,
+                 sock: socket.socket | None = None):
+        """slack, github: the doubles (FakeSlack, FakeGitHub) the server talks to; sock: a listening
+        socket to serve on (a restart after a kill keeps the address and the queued connections)."""
+        self.sock = sock or socket.socket()
+        if sock is None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", 0))
+            self.sock.listen(2048)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         fd = self.sock.fileno()
         state.mkdir(parents=True, exist_ok=True)
@@ -101,7 +105,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.bot_server", "--fd", str(fd), "--slack", slack.url, "--github", github.url,
              "--repo", f"{github.owner}/{github.name}", "--state", str(state), *extra],
-            cwd=REPO, pass_fds=[fd], stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=REPO, pass_fds=[fd], stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})
 
     def wait(self, timeout: float = 60.0) -> ServerProcess:
@@ -116,6 +120,13 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("the server did not answer /health in time")
+
+    def kill(self) -> None:
+        """`kill -9` of the server: its master and every worker at once, nothing cleaned up. The
+        listening socket stays open here for the next server."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.log.close()
 
     def stop(self) -> str:
         """Stop it as an operator does (SIGTERM); returns its log."""

@@ -4,6 +4,7 @@ post the event in the owning SIG's channel, and put new champions on the next ML
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ SHORTCUTS: list[str] = []
 EVENTS: list[str] = []
 PATH = "/mlflow/webhook"
 MAX_AGE = 300  # seconds a delivery may be old, as Slack does for its own requests
+LEASE = dt.timedelta(seconds=60)  # a claim to post a delivery: far longer than a post with the client's retries
 EVENTS_SUBSCRIBED = ["registered_model.created", "model_version.created", "model_version_tag.set",
                      "model_version_alias.created"]
 
@@ -103,14 +105,19 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
         deps.store.add_registry_event(delivery, event, body, channel, text, agenda)  # before answering
         seen = deps.store.registry_event(delivery)
         assert seen is not None, "stored just above"
-    if not deps.store.claim_notification(delivery):
-        return 200, "duplicate delivery: already handled"  # a concurrent delivery is posting it
+    # Claimed for a lease, marked posted only after Slack answered: if this process dies while
+    # posting, MLflow's retry is told to come back and, once the lease ran out, takes it over.
+    if not deps.store.claim_notification(delivery, LEASE):
+        if (deps.store.registry_event(delivery) or {}).get("notified"):
+            return 200, "duplicate delivery: already handled"
+        return 503, "stored; another delivery of it is being posted, retry"
     try:
-        deps.channels.post(client, seen["channel"].lstrip("#"), seen["text"])
+        posted = deps.channels.post(client, seen["channel"].lstrip("#"), seen["text"])
     except (SlackApiError, Refusal, OSError) as exc:  # Slack down: MLflow retries; the stored event is posted then
         deps.store.release_notification(delivery)
         log.warning("could not post registry event %s: %s", delivery, exc)
         return 503, "stored; posting to Slack failed, retry"
+    deps.store.posted_notification(delivery, posted.get("ts"))
     return 200, "ok"
 
 

@@ -11,7 +11,7 @@ import uuid
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import blocks, delivery
 from bot.ceremonies.mlsync import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
@@ -88,7 +88,7 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     if isinstance(cmd, c.Form):
         ask.member()
         return ""  # the form opens after the ack
-    if isinstance(cmd, c.Add):
+    if isinstance(cmd, c.Add):  # stored with the request's key: a redelivery adds nothing (bot.delivery)
         return add_item(deps, ask.member(), cmd.text, str(uuid.uuid4()))
     person = _host(deps, ask)
     if isinstance(cmd, c.Publish):
@@ -144,16 +144,16 @@ def agenda_draft(deps: Deps, firing: Firing) -> str:
 def register(app, deps: Deps) -> None:
     deps.commands.add(COMMAND, c.parse, run, {
         c.Form: lambda d, after, cmd: after.open_modal(blocks.mlsync_modal(), "/mlsync add"),
-        c.Publish: publish_minutes})
+        c.Publish: publish_minutes}, changes=(c.Add, c.Decision, c.Action, c.Publish))
 
     @app.view("mlsync_add")
     def on_form(ack, body, context):
         value = body["view"]["state"]["values"].get("item", {}).get("value", {}).get("value") or ""
-        try:
-            person = Ask(body["user"]["id"], context.get("person"), "").member()
-            add_item(deps, person, value, str(uuid.uuid5(NS, body["view"]["id"])))
-        except Refusal as exc:
-            return ack(response_action="errors", errors={"item": str(exc)})
+        first = delivery.once(deps.store, delivery.view_key(body), lambda: add_item(
+            deps, Ask(body["user"]["id"], context.get("person"), "").member(), value,
+            str(uuid.uuid5(NS, body["view"]["id"]))))
+        if first.refused:
+            return ack(response_action="errors", errors={"item": first.text})
         ack()
 
     def on_shortcut(ack, body, context):

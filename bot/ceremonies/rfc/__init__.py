@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from bot import blocks, slash
+from bot import blocks, delivery, slash
 from bot.ceremonies.rfc import commands as c
 from bot.ceremonies.rfc import publications  # noqa: F401  (registers the RFC kinds of publication)
 from bot.ceremonies.rfc.live import load_rfc, sync, tick
@@ -43,12 +43,19 @@ def _on_branch(filed: dict | None, number: int) -> dict:
     return filed
 
 
+def fcp_lock(number: int) -> str:
+    """The name every change of an RFC's final comment period locks (with its transaction)."""
+    return f"fcp-{number}"
+
+
 def _change(deps: Deps, number: int, move: Callable[[rules.Fcp], rules.Fcp]) -> rules.Fcp:
-    try:
-        new = move(_fcp(deps, number))
-    except rules.FcpError as exc:
-        raise Refusal(str(exc)) from None
-    deps.store.save_fcp(new)
+    """Read, apply the rules, write: one transaction holding the FCP's lock."""
+    with deps.store.transaction(fcp_lock(number)):
+        try:
+            new = move(_fcp(deps, number))
+        except rules.FcpError as exc:
+            raise Refusal(str(exc)) from None
+        deps.store.save_fcp(new)
     return new
 
 
@@ -109,21 +116,23 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
                           "community/people.yaml")
         deps.outbox.add("rfc-edit", {"number": cmd.number, "message": f"RFC {cmd.number:04d}: ready for review",
                                      "fields": {"status": "review", "shepherd": cmd.shepherd,
-                                                "updated": deps.clock().date().isoformat()}})
+                                                "updated": deps.clock().date().isoformat()}},
+                        entry_id=str(uuid.uuid5(NS, f"ready:{cmd.number}:{cmd.shepherd}")))
         return (f"RFC {cmd.number:04d} moves to review with {cmd.shepherd} as shepherd; committing it on its "
                 "pull request.")
-    # Propose
-    row = deps.store.fcp(cmd.number)
-    if row and row.fcp.state is not rules.FcpState.cancelled:
-        raise Refusal(f"RFC {cmd.number:04d} already has a final comment period")
+    # Propose: whether there is one already and storing it are one step
     words = split(cmd.rest)
     option = words[0].text if words and words[0].text in rfc.options else None
     summary = rest(cmd.rest, words, 1) if option else cmd.rest
-    try:
-        state = rules.propose(deps.hub(), rfc, person.id, cmd.disposition, deps.clock(), option, summary)
-    except rules.FcpError as exc:
-        raise Refusal(str(exc)) from None
-    deps.store.save_fcp(state, decided_on=None, announced=False)
+    with deps.store.transaction(fcp_lock(cmd.number)):
+        row = deps.store.fcp(cmd.number)
+        if row and row.fcp.state is not rules.FcpState.cancelled:
+            raise Refusal(f"RFC {cmd.number:04d} already has a final comment period")
+        try:
+            state = rules.propose(deps.hub(), rfc, person.id, cmd.disposition, deps.clock(), option, summary)
+        except rules.FcpError as exc:
+            raise Refusal(str(exc)) from None
+        deps.store.save_fcp(state, decided_on=None, announced=False)
     return f"Final comment period proposed for RFC {cmd.number:04d} to {cmd.disposition.value}."
 
 
@@ -187,15 +196,13 @@ def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
 
 def register(app, deps: Deps) -> None:
     follow: dict[type, Follow] = {c.New: _open_form, **{t: _reconcile for t in c.CHANGES}}
-    deps.commands.add(COMMAND, c.parse, run, follow)
+    deps.commands.add(COMMAND, c.parse, run, follow, changes=c.CHANGES)
 
     def on_approve(ack, body, context):
         number = int(body["actions"][0]["value"])
-        try:
-            person = Ask(body["user"]["id"], context.get("person"), "").member()
-            context["answer"] = approve(deps, person, number)  # stored before the ack
-        except Refusal as exc:
-            context["answer"], context["refused"] = str(exc), True
+        first = delivery.once(deps.store, delivery.action_key(body), lambda: approve(
+            deps, Ask(body["user"]["id"], context.get("person"), "").member(), number))  # stored before the ack
+        context["answer"], context["refused"] = first.text, first.refused or first.replayed
         ack()
 
     def after_approve(body, context, client, respond):

@@ -54,12 +54,16 @@ def next_sessions(deps: Deps) -> list[dt.date]:
     return [o.start.date() for o in calendar.occurrences(meeting, now, now + dt.timedelta(days=120))[:HORIZON_SESSIONS]]
 
 
+LOCK = "demo-proposals"  # every change of the proposals holds it, with its transaction
+
+
 def schedule(deps: Deps) -> list[Proposal]:
     """Assign what is queued to free slots, store, and return the proposals that got a slot now."""
-    before = {p.id: p for p in load(deps)}
-    after = assign(list(before.values()), next_sessions(deps), deps.ceremonies().community_sessions.demo_slots)
-    moved = [p for p in after if p != before[p.id]]
-    save(deps, moved)
+    with deps.store.transaction(LOCK):
+        before = {p.id: p for p in load(deps)}
+        after = assign(list(before.values()), next_sessions(deps), deps.ceremonies().community_sessions.demo_slots)
+        moved = [p for p in after if p != before[p.id]]
+        save(deps, moved)
     return moved
 
 
@@ -94,6 +98,11 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     person = ask.member()
     if isinstance(cmd, c.Propose):
         return ""  # the form opens after the ack
+    with deps.store.transaction(LOCK):  # the proposal as it is, changed in one step
+        return change(deps, person, cmd)
+
+
+def change(deps: Deps, person: Person, cmd: c.Confirm | c.Withdraw | c.Recording) -> str:
     p = find(deps, cmd.id)
     if isinstance(cmd, c.Confirm | c.Withdraw) and person.id not in p.presenters:
         raise Refusal(f"only a presenter of this demo ({', '.join(p.presenters)}) can "
@@ -182,9 +191,10 @@ def submission(deps: Deps, person: Person | None, view: dict) -> dict:
     p = Proposal(id=str(uuid.uuid5(NS, view["id"])), title=title, team=team, presenters=tuple(presenters),
                  tools=tuple(tools), minutes=int(minutes), notebook=notebook,
                  links=tuple((u.rsplit("/", 1)[-1] or u, u) for u in links), created=deps.clock().isoformat())
-    if not any(x.id == p.id for x in load(deps)):
-        save(deps, [p])
-        schedule(deps)  # the slot is part of what the ack promises
+    with deps.store.transaction(LOCK):
+        if not any(x.id == p.id for x in load(deps)):
+            save(deps, [p])
+            schedule(deps)  # the slot is part of what the ack promises
     return {}
 
 
@@ -199,7 +209,7 @@ def register(app, deps: Deps) -> None:
     deps.commands.add(COMMAND, c.parse, run, {
         c.Propose: lambda d, after, cmd: after.open_modal(blocks.demo_modal(MAX_DEMO_MINUTES), "/demo propose"),
         c.Withdraw: lambda d, after, cmd: tell_scheduled(d, after.client, schedule(d)),
-        c.Recording: publish_entries})
+        c.Recording: publish_entries}, changes=(c.Confirm, c.Withdraw, c.Recording))
 
     def on_submit(ack, body, context):
         errors = submission(deps, context.get("person"), body["view"])

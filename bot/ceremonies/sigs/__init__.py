@@ -196,7 +196,7 @@ def reminder(deps: Deps, firing: Firing) -> str:
 
 def register(app, deps: Deps) -> None:
     follow: dict[type, Follow] = {c.Next: answer_next, c.Schedule: post_poll, **{t: publish_edits for t in c.EDITS}}
-    deps.commands.add(COMMAND, c.parse, run, follow, unanswered=frozenset({c.Next}))
+    deps.commands.add(COMMAND, c.parse, run, follow, unanswered=frozenset({c.Next}), changes=(*c.EDITS, c.Schedule))
 
     def on_vote(ack, body, context):
         sig_id, _, n = body["actions"][0]["value"].partition("|")
