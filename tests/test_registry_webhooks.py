@@ -17,7 +17,7 @@ from mlhub.content import load, validate
 from mlhub.registry.connect import ConnectError, connect
 from mlhub.services.mlflow_server import MlflowServer
 
-from .bot_fixtures import wait_until
+from .bot_fixtures import SECRET, wait_until
 from .conftest import REPO, Copy
 
 HOOK_SECRET = "a-webhook-secret-of-some-length"
@@ -43,7 +43,7 @@ def bridge(bot, mlflow):
         captured.append((headers, body))
         return handler(headers, body)
 
-    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}))  # the production server's WSGI app
+    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}, SECRET))  # the production server's WSGI app
     url = f"http://127.0.0.1:{server.server_address[1]}{registry.PATH}"
     print(connect(mlflow.url, url, HOOK_SECRET, embedded=True))
     time.sleep(1.2)  # the server's webhook cache (1 s here) forgets the previous test's hook
