@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import shutil
 
+import pytest
+
 from bot.ceremonies import sessions
 from bot.ceremonies.sessions import commands as c
 from mlhub.community.sessions import Proposal, ProposalState, assign
@@ -102,6 +104,16 @@ def test_bad_proposals_name_the_field(bot):
     assert c.parse("") == c.Help() and c.parse("withdraw 12ab") == c.Withdraw("12ab")
     for bad in ("recording abc http://insecure", "confirm", "confirm a b", "propose now"):
         assert answer(bot.command(HANNAH, "/demo", bad)).startswith(("usage", "I don't know"))
+
+
+@pytest.mark.parametrize("path", ["../pyproject.toml", "../demos/x.ipynb", "/etc/passwd.ipynb", "Up.ipynb",
+                                  "sub/dir.ipynb"])
+def test_a_notebook_outside_demos_is_refused_naming_the_field(bot, path):
+    body = json.loads(propose(bot, HANNAH, notebook=path).body)
+    assert body == {"response_action": "errors", "errors": {"notebook": (
+        "the notebook is a file name in demos/, such as feast-demo.ipynb: lower-case letters, digits and dashes, "
+        "ending in .ipynb")}}
+    assert sessions.load(bot.deps) == []
 
 
 def test_withdrawing_gives_the_slot_to_the_first_in_the_queue(bot):

@@ -5,6 +5,7 @@ session attach the recording: the demo's entry arrives in demos/ as a pull reque
 from __future__ import annotations
 
 import dataclasses
+import re
 import datetime as dt
 import uuid
 
@@ -18,7 +19,7 @@ from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub import calendar
 from mlhub.community.sessions import MAX_DEMO_MINUTES, Proposal, ProposalState, assign, entry
-from mlhub.content.models import Person
+from mlhub.content.models import NOTEBOOK_NAME, Person
 from mlhub.publish import Change
 from mlhub.verify.record import Record
 
@@ -170,7 +171,10 @@ def submission(deps: Deps, person: Person | None, view: dict) -> dict:
         errors["tools"] = "name at least one tool or platform shown"
     if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_DEMO_MINUTES:
         errors["minutes"] = f"a demo lasts 1 to {MAX_DEMO_MINUTES} minutes (plus 5 of questions)"
-    if notebook and not (deps.config.hub.root / "demos" / notebook).is_file():
+    if notebook and not re.fullmatch(NOTEBOOK_NAME, notebook):
+        errors["notebook"] = ("the notebook is a file name in demos/, such as feast-demo.ipynb: lower-case letters, "
+                              "digits and dashes, ending in .ipynb")
+    elif notebook and not (deps.config.hub.root / "demos" / notebook).is_file():
         errors["notebook"] = f"no notebook demos/{notebook} in the repository"[:300]
     if errors:
         return errors
