@@ -4,13 +4,17 @@ and the production server (routes, workers, auth.test at start, a graceful stop)
 from __future__ import annotations
 
 import json
+import os
+import time
 import urllib.error
+from pathlib import Path
 import urllib.request
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from bot.deps import HubCache
 from bot.manifest import ManifestError, manifest
 from mlhub.cli import main
 
@@ -20,6 +24,7 @@ from .fakes import slack_requests as rq
 from .fakes.slack_workspace import OUTSIDER
 
 HANNAH, SOFIA, AMELIE = "U04HOKAFOR1", "U04SMARTINS", "U04AMDURAND"
+FORM = "application/x-www-form-urlencoded"
 
 
 def published(bot, user) -> str:
@@ -72,6 +77,22 @@ def test_follow_ups_retry_rate_limits_and_server_errors(bot):
     bot.send(rq.home_opened(bot.slack, AMELIE))
     wait_until(lambda: len(bot.slack.sent("views.publish")) == 3, timeout=15)
     assert [c.status for c in bot.slack.calls if c.method == "views.publish"] == [429, 503, 200]
+
+
+def test_invalid_content_on_disk_keeps_the_last_valid_content(bot, repo, caplog):
+    bot.deps.hub = HubCache(repo.root, every=0)
+    first = bot.command(HANNAH, "/sig", "list")
+    assert first.status == 200 and "sig-serving" in first.text
+    people = repo.path("community/people.yaml")
+    people.write_text(people.read_text() + "\n  - id: broken\n    name: [unclosed\n")
+    os.utime(people, (time.time() + 5, time.time() + 5))
+    repo.edit_yaml("community/sigs.yaml", lambda d: d["sigs"][0].update(slack_channel=7))
+    for _ in range(3):
+        answer = bot.command(HANNAH, "/sig", "list")
+        assert (answer.status, answer.text) == (200, first.text)
+    said = [r.getMessage() for r in caplog.records if "last valid content" in r.getMessage()]
+    assert len(said) == 1 and "\n" not in said[0], said
+    assert "community/people.yaml" in said[0] and "community/sigs.yaml:sigs[0].slack_channel" in said[0], said[0]
 
 
 def test_unknown_commands_are_not_handled(bot):
@@ -137,6 +158,20 @@ def test_the_production_server_routes(server):
     answer = rq.Http(srv.url, SECRET).send(rq.command(slack, HANNAH, "/rfc", "list accepted"))
     assert answer.status == 200 and "`0001` accepted" in answer.text
     assert http(srv.url + "/mlflow/webhook", b"{}", "POST")[0] == 401  # unsigned registry delivery
+
+
+@pytest.mark.parametrize("body, ctype", [("{not json", "application/json"), ("payload=%7Bx", FORM),
+                                         ("[1, 2]", "application/json"), ("payload=5", FORM)])
+def test_malformed_bodies_are_401_unsigned_and_400_signed_never_a_traceback(server, body, ctype):
+    srv, _ = server
+    assert http(srv.url + "/slack/events", body.encode(), "POST", {"Content-Type": ctype})[0] == 401
+    bad_time = {**rq.signed_headers(SECRET, body, ctype), "X-Slack-Request-Timestamp": "soon"}
+    assert http(srv.url + "/slack/events", body.encode(), "POST", bad_time)[0] == 401
+    status, text = http(srv.url + "/slack/events", body.encode(), "POST", rq.signed_headers(SECRET, body, ctype))
+    assert status == 400 and ("neither JSON nor a form" in text or "not a JSON object" in text), text
+    assert http(srv.url + "/slack/events", b"\xff{", "POST", {"Content-Type": ctype}) == (400, "the body is not UTF-8")
+    time.sleep(0.2)
+    assert "Traceback" not in Path(srv.log.name).read_text()
 
 
 def test_each_worker_asks_slack_who_it_is_at_start_not_in_a_request(server):
