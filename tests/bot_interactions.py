@@ -9,6 +9,7 @@ bench/bot_interactions.py (which prints the figures)."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ LEA, HANNAH, SOFIA, MARCUS, AMELIE = "U04LFISCHER", "U04HOKAFOR1", "U04SMARTINS"
 KENJI, DIEGO, WEI = "U04KTANAKA1", "U04DALVAREZ", "U04WZHANG01"
 LONG = ("Emoji 🎉 and <!here> & <@U04AMDURAND> too " * 100)[:2990] + " 🚀🚀🚀🚀🚀"  # 3,000 characters
 TOKEN = LONG.replace(" ", "-")  # one word of 3,000 characters
+TITLE = "Adopt Feast as the feature store <!channel> & <@U04AMDURAND>"  # markup in every message about it
 
 
 @dataclass
@@ -159,6 +161,8 @@ class Story:
             problems.append("the person got no answer")
         if step.expect and (why := step.expect(self, out)):
             problems.append(why)
+        if why := no_pings(self, out):
+            problems.append(why)
         return problems
 
     @staticmethod
@@ -224,9 +228,16 @@ def contains(*words: str):
     return check
 
 
+PING = re.compile(r"<[!@]")  # <!here>, <!channel>, <!everyone>, <@U...>: the bot itself never mentions anyone
+
+
 def no_pings(s: Story, out: Outcome) -> str | None:
-    texts = [out.text] + [str(c.args.get("text", "")) + str(c.args.get("blocks", "")) for c in out.calls]
-    return "a special mention reached Slack unescaped" if any("<!here>" in t for t in texts) else None
+    """Every text the bot gave Slack (the ack, messages, updates, views, response-URL posts), with the
+    `text` Slack uses for notifications as well as the blocks, carries people's markup escaped."""
+    texts = [out.body] + [json.dumps({k: c.args.get(k) for k in ("text", "blocks", "view")})
+                          for c in out.calls + out.responses]
+    pinged = [m.group(0) for t in texts for m in [PING.search(t)] if m]
+    return f"a mention reached Slack unescaped: {pinged}" if pinged else None
 
 
 def published(times: int):
@@ -266,7 +277,7 @@ def steps() -> list[Step]:
         S("rfc new, reused trigger", reused("rfc new", LEA, "/rfc", "new"),
           allowed=frozenset({"exchanged_trigger_id"})),
         S("rfc new, expired trigger", expired(LEA, "/rfc", "new"), allowed=frozenset({"expired_trigger_id"})),
-        S("rfc new submitted", submit(LEA, "rfc_new", {"title": "Adopt Feast as the feature store",
+        S("rfc new submitted", submit(LEA, "rfc_new", {"title": TITLE,
                                                        "sig": "sig-pipelines", "options": "feast\nbuild-our-own",
                                                        "summary": LONG}), until="is filed"),
         S("rfc new again", cmd(LEA, "/rfc", "new"), wait=("views.open",)),
@@ -308,7 +319,7 @@ def steps() -> list[Step]:
         S("mlsync decision", cmd(AMELIE, "/mlsync", "decision Katib stays beta this quarter")),
         S("mlsync action", cmd(AMELIE, "/mlsync", "action wei-zhang Ask the cluster team for a date")),
         S("mlsync action usage", cmd(AMELIE, "/mlsync", "action nobody x"), expect=contains("usage")),
-        S("mlsync agenda", cmd(KENJI, "/mlsync", "agenda"), expect=no_pings),
+        S("mlsync agenda", cmd(KENJI, "/mlsync", "agenda")),
         S("mlsync publish", cmd(HANNAH, "/mlsync", "publish"), until="The minutes of"),
         S("mlsync publish usage", cmd(HANNAH, "/mlsync", "publish 2026-13-45"), expect=contains("usage")),
         # the Community Sessions
