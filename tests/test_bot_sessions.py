@@ -103,7 +103,8 @@ def test_bad_proposals_name_the_field(bot):
     assert c.parse("recording ABC https://x.example/v") == c.Recording("abc", "https://x.example/v")
     assert c.parse("") == c.Help() and c.parse("withdraw 12ab") == c.Withdraw("12ab")
     for bad in ("recording abc http://insecure", "confirm", "confirm a b", "propose now"):
-        assert answer(bot.command(HANNAH, "/demo", bad)).startswith(("usage", "I don't know"))
+        said = answer(bot.command(HANNAH, "/demo", bad))
+        assert said.startswith(("usage", "`/demo propose` takes nothing after it; remove `now`")), said
 
 
 @pytest.mark.parametrize("path", ["../pyproject.toml", "../demos/x.ipynb", "/etc/passwd.ipynb", "Up.ipynb",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.refusal import Refusal
+from bot.refusal import Refusal, unknown
 from bot.words import rest, split
 
 HELP = """*ML Sync* (`/mlsync ...`)
@@ -95,4 +95,4 @@ def parse(text: str) -> Command:
             return Publish(dt.date.fromisoformat(words[1].text) if len(words) == 2 else None)
         except ValueError:
             raise Refusal(USAGE["publish"]) from None
-    raise Refusal(f"I don't know `/mlsync {sub[:40]}`. Try `/mlsync help`.")
+    raise unknown("/mlsync", words[0].text)
