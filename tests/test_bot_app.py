@@ -95,6 +95,25 @@ def test_invalid_content_on_disk_keeps_the_last_valid_content(bot, repo, caplog)
     assert "community/people.yaml" in said[0] and "community/sigs.yaml:sigs[0].slack_channel" in said[0], said[0]
 
 
+UNKNOWN = [
+    ("/rfc", "<!channel> & x", "I don't know `/rfc &lt;!channel&gt;`. Try `/rfc help`."),
+    ("/mlsync", "<!channel>", "I don't know `/mlsync &lt;!channel&gt;`. Try `/mlsync help`."),
+    ("/sig", "<@U04AMDURAND>", "I don't know `/sig &lt;@U04AMDURAND&gt;`. Try `/sig help`."),
+    ("/demo", "<!channel> & <b>x</b>", "I don't know `/demo &lt;!channel&gt;`. Try `/demo help`."),
+    ("/demo", "a" * 38 + "<!here>", f"I don't know `/demo {'a' * 38}…`. Try `/demo help`."),
+    ("/rfc", "🎉" * 30, f"I don't know `/rfc {'🎉' * 19}…`. Try `/rfc help`."),
+    ("/sig", "list x", "`/sig list` takes nothing after it; remove `x`. usage: /sig list"),
+    ("/sig", 'help "', '`/sig help` takes nothing after it; remove `""`. usage: /sig help'),
+    ("/demo", "list <!here>", "`/demo list` takes nothing after it; remove `&lt;!here&gt;`. usage: /demo list"),
+]
+
+
+@pytest.mark.parametrize("name, text, said", UNKNOWN)
+def test_unknown_words_are_named_escaped_and_clipped_on_a_character(bot, name, text, said):
+    answer = bot.command(HANNAH, name, text)
+    assert (answer.status, answer.text) == (200, said)
+
+
 def test_unknown_commands_are_not_handled(bot):
     assert bot.command(HANNAH, "/nope", "help").status == 404
 
