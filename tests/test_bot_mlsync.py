@@ -4,6 +4,7 @@ not joined and from a DM it is not in), hosts' notes, minutes as a pull request.
 from __future__ import annotations
 
 from bot.ceremonies.mlsync import commands as c
+from bot.ceremonies.mlsync import next_sync
 from bot.mrkdwn import plain
 from bot.refusal import Refusal
 
@@ -84,6 +85,10 @@ def test_usage_lines(bot):
     bot.slack.wait_for("views.open", ok=True)
     assert answer(bot.command(KENJI, "/mlsync", "frob")).startswith("I don't know")
     assert "usage: /mlsync action OWNER TEXT" in answer(bot.command(AMELIE, "/mlsync", "action nobody x"))
+    for empty in ('action wei-zhang ""', "action wei-zhang “  ”", 'action "" Ask', "action @ Ask", 'decision ""',
+                  'decision "  "'):
+        assert answer(bot.command(AMELIE, "/mlsync", empty)) == c.USAGE[empty.split()[0]], empty
+    assert bot.deps.store.notes(next_sync(bot.deps).isoformat()) == [] and bot.deps.store.agenda() == []
     assert "at most 500" in answer(bot.command(KENJI, "/mlsync", "add " + "🎉 " * 1500))
     assert answer(bot.command(HANNAH, "/mlsync", "publish 2026-13-45")) == c.USAGE["publish"]
 
