@@ -63,7 +63,8 @@ def test_app_home_in_the_zone_slack_knows_after_the_ack(bot):
 
 
 def test_app_home_for_someone_not_in_people_yaml_and_not_on_the_messages_tab(bot):
-    bot.send(rq.home_opened(bot.slack, OUTSIDER))
+    acked = bot.send(rq.home_opened(bot.slack, OUTSIDER))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     bot.slack.wait_for("views.publish", ok=True)
     assert "Add yourself to `community/people.yaml`" in published(bot, OUTSIDER)
     assert bot.send(rq.home_opened(bot.slack, AMELIE, tab="messages")).status == 200
@@ -74,7 +75,8 @@ def test_app_home_for_someone_not_in_people_yaml_and_not_on_the_messages_tab(bot
 def test_follow_ups_retry_rate_limits_and_server_errors(bot):
     bot.slack.fail("views.publish", "429")
     bot.slack.fail("views.publish", "503")
-    bot.send(rq.home_opened(bot.slack, AMELIE))
+    acked = bot.send(rq.home_opened(bot.slack, AMELIE))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: len(bot.slack.sent("views.publish")) == 3, timeout=15)
     assert [c.status for c in bot.slack.calls if c.method == "views.publish"] == [429, 503, 200]
 
