@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def rfc_new(title, sig, author, rfc_type, options, summary) -> None:
     req = filing.RfcRequest(title=title, sig=sig, author=author, type=rfc_type, options=list(options),
                             summary=summary)
     try:
-        out = filing.file(cfg.root, hub, publisher(cfg), open_outbox(), req, progress=click.echo)
+        today = dt.datetime.now().astimezone().date()  # the author's day, in this machine's zone
+        out = filing.file(cfg.root, hub, publisher(cfg), open_outbox(), req, today, progress=click.echo)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except PublishError as exc:
