@@ -137,6 +137,10 @@ def test_a_manifest_for_each_mode():
     assert out.exit_code == 0 and yaml.safe_load(out.output) == socket
     out = CliRunner().invoke(main, ["bot", "manifest", "--url", "http://x"])
     assert out.exit_code == 2 and "https" in out.output
+    for args, said in (([], "give --url https://HOST (HTTP mode: where Slack reaches the bot) or --socket-mode"),
+                       (["--url", "https://x.example", "--socket-mode"], "or --socket-mode, not both")):
+        out = CliRunner().invoke(main, ["bot", "manifest", *args])
+        assert out.exit_code == 2 and said in out.output, out.output
 
 
 def test_mlhub_bot_says_what_it_needs(monkeypatch):
