@@ -30,5 +30,5 @@ def _publish(deps: Deps, tell: Callable[[str], None], kind: str, change: Callabl
             deps.outbox.update(entry.id, message=str(exc))
             tell(f"{safe(what(entry))} is stored but not published yet: {safe(str(exc))}")
             continue
-        deps.outbox.update(entry.id, state=EntryState.done.value, message=str(out))
+        deps.outbox.update(entry.id, state=EntryState.done, message=str(out))
         tell(f"{safe(what(entry))}: {out.url or out.branch}")

@@ -15,7 +15,7 @@ from mlhub.content.loader import read
 from mlhub.publish import PublishError
 from mlhub.publish.github import GitHubPublisher
 from mlhub.publish.local import LocalGitPublisher
-from mlhub.publish.outbox import Outbox
+from mlhub.publish.outbox import EntryState, Outbox
 from mlhub.publish.retry import RetryPolicy
 from mlhub.rfc import filing
 from mlhub.rfc.filing import RfcRequest
@@ -212,3 +212,13 @@ def test_local_filing_commits_on_a_new_branch_and_leaves_the_worktree(git_repo, 
     other = RfcRequest(title="Second", sig="sig-serving", author="diego-alvarez")
     out2 = filing.file(git_repo, hub, LocalGitPublisher(git_repo), box, other, DAY, progress=lambda _: None)
     assert out2.branch == "rfc/0004"
+
+
+def test_an_entry_state_is_set_only_as_the_enum(tmp_path):
+    box = Outbox(tmp_path / "outbox.sqlite")
+    entry = box.add("rfc", {"title": "x"})
+    with pytest.raises(TypeError, match="an entry's state is an EntryState, not 'done'"):
+        box.update(entry.id, state="done")
+    assert box.get(entry.id).state is EntryState.pending
+    box.update(entry.id, state=EntryState.done)
+    assert box.get(entry.id).state is EntryState.done

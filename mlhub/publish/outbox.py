@@ -107,6 +107,8 @@ class Outbox:
             return [_entry(r) for r in conn.execute(query).mappings().all()]
 
     def update(self, entry_id: str, **fields: Any) -> None:
+        if "state" in fields and not isinstance(fields["state"], EntryState):
+            raise TypeError(f"an entry's state is an EntryState, not {fields['state']!r}")
         for key in ("payload", "journal"):
             if key in fields:
                 fields[key] = json.dumps(fields[key])

@@ -13,7 +13,7 @@ from pathlib import Path
 from mlhub.content.hub import Hub
 from mlhub.content.models import RfcType
 from mlhub.publish import BranchTaken, Change, Progress, Published, Publisher, PublishError
-from mlhub.publish.outbox import Outbox
+from mlhub.publish.outbox import EntryState, Outbox
 from mlhub.rfc import template
 
 MAX_CLAIMS = 20
@@ -77,7 +77,7 @@ def next_number(publisher: Publisher, box: Outbox, entry_id: str, minimum: int =
                 progress: Progress = print) -> int:
     taken = _numbers(publisher.existing_files("rfcs", progress), r"^(\d{4})-")
     taken |= _numbers(publisher.taken_branches("rfc/", progress), r"^rfc/(\d{4})$")
-    for other in box.entries("pending"):
+    for other in box.entries(EntryState.pending):
         if other.kind == "rfc" and other.id != entry_id and other.journal.get("number"):
             taken.add(int(other.journal["number"]))
     return max([minimum - 1, *taken]) + 1
@@ -123,7 +123,7 @@ def resume(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry_id: st
                 continue
             path = next(iter(change_for(root, hub, req, number).files))
             journal.set("result", {"branch": published.branch, "path": path, "url": published.url})
-            box.update(entry_id, state="done", message=f"RFC {number:04d}: {published}")
+            box.update(entry_id, state=EntryState.done, message=f"RFC {number:04d}: {published}")
             return published
         raise PublishError(f"could not claim a free RFC number after {MAX_CLAIMS} tries")
     except PublishError as exc:

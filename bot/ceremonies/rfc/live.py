@@ -70,7 +70,7 @@ def apply_edits(deps: Deps, number: int) -> None:
         return
     for entry in pending_edits(deps, number):
         _commit(deps, filed, entry.payload["fields"], entry.payload["message"])
-        deps.outbox.update(entry.id, state=EntryState.done.value, message="committed")
+        deps.outbox.update(entry.id, state=EntryState.done, message="committed")
 
 
 def wanted(fcp: rules.Fcp, today: dt.date, decided_on: str | None) -> dict:
