@@ -7,8 +7,8 @@ import json
 import os
 import time
 import urllib.error
-from pathlib import Path
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml

@@ -62,7 +62,7 @@ def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list
     """The agenda as a Slack message: roadmap snapshot, changes, registry news, team updates. Content
     text is escaped here; `extra` comes escaped already."""
     rm = hub.roadmap
-    counts = {}
+    counts: dict[str, int] = {}
     for item in rm.items if rm else []:
         counts[item.status.value] = counts.get(item.status.value, 0) + 1
     roadmap = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no roadmap"

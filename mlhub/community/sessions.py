@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 import yaml
 
@@ -89,7 +90,7 @@ def give(p: Proposal) -> Proposal:
 def entry(p: Proposal, recording: str, today: dt.date) -> tuple[str, str]:
     """The demo's file in demos/ once it was given: (path, text); dated by its session, else today."""
     date = p.session or today.isoformat()
-    front = {"title": p.title, "date": date, "presenters": list(p.presenters), "team": p.team,
+    front: dict[str, Any] = {"title": p.title, "date": date, "presenters": list(p.presenters), "team": p.team,
              "tools": list(p.tools), "recording": recording}
     if p.links:
         front["links"] = [{"title": t, "url": u} for t, u in p.links]

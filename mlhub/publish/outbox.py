@@ -76,7 +76,7 @@ class Outbox:
                 return self.get(entry_id)
             except KeyError:
                 pass
-        row = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
+        row: dict[str, Any] = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
                    payload=json.dumps(payload),
                    journal="{}", attempts=0, message="stored, not yet published", created=now,
                    updated=now)

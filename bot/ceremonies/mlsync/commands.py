@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import NoReturn
 from dataclasses import dataclass
+from typing import NoReturn
 
 from bot.refusal import Refusal, unknown
 from bot.words import rest, split

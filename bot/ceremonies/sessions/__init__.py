@@ -5,8 +5,8 @@ session attach the recording: the demo's entry arrives in demos/ as a pull reque
 from __future__ import annotations
 
 import dataclasses
-import re
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 
@@ -19,8 +19,17 @@ from bot.publishing import publish_pending
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub import calendar
-from mlhub.community.sessions import (MAX_DEMO_MINUTES, NotNow, Proposal, ProposalState, assign, confirm, entry,
-                                      give, withdraw)
+from mlhub.community.sessions import (
+    MAX_DEMO_MINUTES,
+    NotNow,
+    Proposal,
+    ProposalState,
+    assign,
+    confirm,
+    entry,
+    give,
+    withdraw,
+)
 from mlhub.content.models import NOTEBOOK_NAME, Person
 from mlhub.publish import Change
 from mlhub.verify.record import Record
