@@ -142,6 +142,53 @@ def test_block_kit_limits_in_messages_and_views(slack):
     assert kit.view(needs_submit)
 
 
+def test_unknown_fields_and_a_button_in_an_input_are_invalid_blocks(slack):
+    c = client(slack)
+    option = {"text": {"type": "plain_text", "text": "RUN"}, "value": "run", "url": "", "colour": "red"}
+    select = [{"type": "section", "text": {"type": "mrkdwn", "text": "pick"}, "accessory": {
+        "type": "static_select", "action_id": "a", "options": [option]}}]
+    refused = error(lambda: c.chat_postMessage(channel="#sig-pipelines", text="t", blocks=select))
+    assert refused["error"] == "invalid_blocks"
+    assert refused["errors"] == ["additional property not allowed: colour [json-pointer:/blocks/0/accessory/options/0/colour]"]
+    odd_block = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}]
+    assert kit.blocks(odd_block) == ["additional property not allowed: colour [json-pointer:/blocks/0/colour]"]
+    odd_button = [{"type": "actions", "elements": [
+        {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "1"}, "colour": "red"}]}]
+    assert kit.blocks(odd_button) == [
+        "additional property not allowed: colour [json-pointer:/blocks/0/elements/0/colour]"]
+    button_input = {"type": "modal", "title": {"type": "plain_text", "text": "F"},
+                    "submit": {"type": "plain_text", "text": "Send"}, "blocks": [
+                        {"type": "input", "label": {"type": "plain_text", "text": "x"},
+                         "element": {"type": "button", "text": {"type": "plain_text", "text": "b"}}}]}
+    refused = error(lambda: c.views_open(trigger_id=slack.issue_trigger(HANNAH), view=button_input))
+    assert refused["error"] == "invalid_arguments"
+    assert "[ERROR] failed to match all allowed schemas [json-pointer:/view/blocks/0/element]" in \
+        refused["response_metadata"]["messages"]
+
+
+def test_every_method_in_the_shapes_answers_as_slack_does(slack):
+    c = client(slack)
+    for method in SHAPES:
+        assert hasattr(slack, method.replace(".", "_")), f"{method} is in methods.json but not answered"
+    posted = c.chat_postMessage(channel="#sig-pipelines", text="to delete")
+    assert c.chat_delete(channel=posted["channel"], ts=posted["ts"])["ts"] == posted["ts"]
+    assert error(lambda: c.chat_delete(channel=posted["channel"], ts=posted["ts"]))["error"] == "message_not_found"
+    channel, theirs = slack.ws.say(HANNAH, "sig-pipelines", "mine")
+    assert error(lambda: c.chat_delete(channel=channel.id, ts=theirs["ts"]))["error"] == "cant_delete_message"
+    assert c.conversations_info(channel=channel.id)["channel"]["name"] == "sig-pipelines"
+    assert error(lambda: c.conversations_info(channel="C0NOPE"))["error"] == "channel_not_found"
+    assert error(lambda: c.conversations_info(channel="#sig-pipelines"))["error"] == "channel_not_found"  # ids only
+    assert error(lambda: c.conversations_open(users=HANNAH))["error"] == "missing_scope"  # the bot has no im:write
+    slack.scopes.add("im:write")
+    assert c.conversations_open(users=HANNAH)["channel"]["id"].startswith("D")
+    assert error(lambda: c.conversations_open(users=""))["error"] == "users_list_not_supplied"
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Next"}, "blocks": [{"type": "divider"}]}
+    trigger = slack.issue_trigger(HANNAH)
+    assert c.views_push(trigger_id=trigger, view=modal)["view"]["type"] == "modal"
+    assert error(lambda: c.views_push(trigger_id=trigger, view=modal))["error"] == "exchanged_trigger_id"
+    assert error(lambda: c.views_push(trigger_id="nope", view=modal))["error"] == "invalid_trigger_id"
+
+
 def test_rate_limit_tiers_answer_429_with_retry_after(slack):
     c = client(slack)
     c.retry_handlers = []
