@@ -34,6 +34,7 @@ class Outcome:
     ack_s: float
     calls: list[Call]
     responses: list[Call]
+    ack_problems: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -120,7 +121,7 @@ class Story:
             pass
         with self.slack.lock:
             out = Outcome(answer.status, answer.body, ack_s, self.slack.calls[n_calls:],
-                          self.slack.responses[n_resp:])
+                          self.slack.responses[n_resp:], answer.problems)
         self.answers[step.name] = out.text
         return Result(step.name, self.judge(step, out), ack_s,
                       [f"{c.method} {c.error}" for c in out.calls + out.responses if not c.ok])
@@ -142,6 +143,7 @@ class Story:
         problems = []
         if out.status != 200:
             problems.append(f"HTTP {out.status}" if out.status else "not acknowledged")
+        problems += out.ack_problems
         failed = [f"{c.method if not c.method.startswith('/hooks') else 'response_url'}: {c.error}"
                   for c in out.calls + out.responses
                   if not c.ok and c.error not in step.allowed and f"{c.method}:{c.error}" not in step.allowed]

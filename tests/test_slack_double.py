@@ -266,6 +266,33 @@ def test_modal_submissions_are_built_from_the_view_that_was_opened(slack):
         rq.submit(slack, SOFIA, vid, {"title": "x"})
 
 
+def test_acks_are_checked_as_slack_uses_them(slack):
+    view = {"type": "modal", "callback_id": "f", "title": {"type": "plain_text", "text": "Form"},
+            "submit": {"type": "plain_text", "text": "Send"},
+            "blocks": [{"type": "input", "block_id": "title", "label": {"type": "plain_text", "text": "Title"},
+                        "element": {"type": "plain_text_input", "action_id": "value"}},
+                       {"type": "section", "block_id": "note", "text": {"type": "mrkdwn", "text": "a note"}}]}
+    vid = client(slack).views_open(trigger_id=slack.issue_trigger(HANNAH), view=view)["view"]["id"]
+    submitted = rq.submit(slack, HANNAH, vid, {"title": "Hello"})
+
+    def ack(body: dict, delivery=submitted) -> list[str]:
+        return rq.ack_problems(delivery, rq.Answer(200, json.dumps(body)))
+
+    assert ack({"response_action": "errors", "errors": {"title": "too short"}}) == []
+    assert ack({"response_action": "errors", "errors": {"note": "x", "nope": "y"}}) == [
+        "ack: errors names 'note', which is no input block of the view",
+        "ack: errors names 'nope', which is no input block of the view"]
+    assert ack({"response_action": "close"}) == [
+        "ack: response_action is one of ['clear', 'errors', 'push', 'update']"]
+    command = rq.command(slack, HANNAH, "/rfc", "list")
+    assert ack({"text": "ok", "response_type": "ephemeral"}, command) == []
+    assert ack({"text": "x", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}]},
+               command) == ["ack: must be less than 3001 characters [json-pointer:/blocks/0/text/text]"]
+    assert ack({"text": "x", "response_type": "everyone"}, command) == [
+        "ack: response_type is ephemeral or in_channel"]
+    assert ack({"text": "x" * 40_001}, command) == ["ack: msg_too_long"]
+
+
 def test_faults_still_answer_like_slack(slack):
     slack.fail("auth.test", "503")
     request = urllib.request.Request(slack.url + "auth.test", data=b"", method="POST",
