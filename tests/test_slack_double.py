@@ -149,7 +149,8 @@ def test_unknown_fields_and_a_button_in_an_input_are_invalid_blocks(slack):
         "type": "static_select", "action_id": "a", "options": [option]}}]
     refused = error(lambda: c.chat_postMessage(channel="#sig-pipelines", text="t", blocks=select))
     assert refused["error"] == "invalid_blocks"
-    assert refused["errors"] == ["additional property not allowed: colour [json-pointer:/blocks/0/accessory/options/0/colour]"]
+    assert refused["errors"] == [
+        "additional property not allowed: colour [json-pointer:/blocks/0/accessory/options/0/colour]"]
     odd_block = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}]
     assert kit.blocks(odd_block) == ["additional property not allowed: colour [json-pointer:/blocks/0/colour]"]
     odd_button = [{"type": "actions", "elements": [
