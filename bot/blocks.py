@@ -55,7 +55,7 @@ def fcp_message(hub: Hub, rfc: Rfc, fcp: Fcp, now: dt.datetime, url: str | None 
     if fcp.state in rules.OPEN:
         blocks.append({"type": "actions", "elements": [button("Approve", "rfc_approve", str(rfc.number), "primary")]})
     blocks.append(context(f"Proposed by {names(hub, [fcp.proposed_by])} · updated {now:%Y-%m-%d %H:%M} UTC"))
-    return clip(f"{title}: {status}", 3000), message(blocks)
+    return clip(f"{safe(title)}: {status}", 3000), message(blocks)  # the notification text too
 
 
 def _input(block_id: str, label: str, element: dict, optional: bool = False, hint: str | None = None) -> dict:
@@ -131,4 +131,4 @@ def poll(sig_id: str, labels: list[str], votes: dict[str, list[str]]) -> tuple[s
         count = len(votes.get(str(n), []))
         blocks.append(section(f"{n}. {safe(label)} · {count} vote{'' if count == 1 else 's'}",
                               accessory=button(f"Vote {n}", "sig_vote", f"{sig_id}|{n}")))
-    return f"When should {sig_id} meet?", message(blocks)
+    return f"When should {safe(sig_id)} meet?", message(blocks)

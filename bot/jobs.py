@@ -32,7 +32,7 @@ class Firing:
     start: dt.datetime  # UTC
     local: dt.datetime  # in the meeting's zone
     when: str  # "Tue 24 Nov 10:30 CET (09:30 UTC)"
-    title: str
+    title: str  # escaped for Slack
     late: dt.timedelta
     now: dt.datetime
 

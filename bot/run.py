@@ -82,7 +82,8 @@ def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | 
     mode = "Socket Mode (SLACK_APP_TOKEN set)" if cfg.socket_mode else f"HTTP mode on {url}/slack/events"
     echo(f"mlhub bot: {mode}, MLflow webhooks on {url}{registry.PATH}, health on {url}/health; "
          f"{cfg.workers} workers x {cfg.threads} threads; Ctrl-C stops")
-    Server(factory or production, options(bind, cfg.workers, cfg.threads), worker_start(cfg, ticker, tick)).run()
+    Server(factory or production, options(bind, cfg.workers, cfg.threads), cfg.signing_secret.reveal(),
+           worker_start(cfg, ticker, tick)).run()
 
 
 def spawn(echo: Callable[[str], None] = print) -> subprocess.Popen:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.jobs import Firing, JobState
+from bot.mrkdwn import safe
 from bot.refusal import Refusal
 from mlhub import calendar
 from mlhub.calendar import Occurrence
@@ -117,7 +118,7 @@ class Scheduler:
             raise LookupError(f"no ceremony registered the {job['action']} post of {job['calendar']}")
         local = start.astimezone(ZoneInfo(tz))
         firing = Firing(hub, job["calendar"], job["action"], start, local,
-                        f"{local:%a %d %b %H:%M} {local.tzname()} ({start:%H:%M} UTC)", title, late, now)
+                        f"{local:%a %d %b %H:%M} {local.tzname()} ({start:%H:%M} UTC)", safe(title), late, now)
         note = f" _(posted late: the bot was down for {int(late.total_seconds() // 60)} min)_" \
             if late > dt.timedelta(minutes=5) else ""
         try:

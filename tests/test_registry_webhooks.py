@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import urllib.request
 import warnings
@@ -17,7 +18,7 @@ from mlhub.content import load, validate
 from mlhub.registry.connect import ConnectError, connect
 from mlhub.services.mlflow_server import MlflowServer
 
-from .bot_fixtures import wait_until
+from .bot_fixtures import SECRET, wait_until
 from .conftest import REPO, Copy, use_platform_clients
 
 HOOK_SECRET = "a-webhook-secret-of-some-length"
@@ -50,7 +51,7 @@ def bridge(bot, mlflow):
         captured.append((headers, body))
         return handler(headers, body)
 
-    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}))  # the production server's WSGI app
+    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}, SECRET))  # the production server's WSGI app
     url = f"http://127.0.0.1:{server.server_address[1]}{registry.PATH}"
     print(connect(mlflow.url, url, HOOK_SECRET, embedded=True))
     time.sleep(1.2)  # the server's webhook cache (1 s here) forgets the previous test's hook
@@ -229,3 +230,35 @@ def test_a_route_names_a_glob_or_a_tag_not_both(repo: Copy, now):
     assert [p.field for p in problems] == ["sigs[3].registry[2]"]
     assert "exactly one of" in problems[0].message
 
+
+
+def deliver(bot, delivery_id: str, message: dict) -> tuple[int, str]:
+    """A signed delivery straight to the route, as the production server hands it over."""
+    body, stamp = json.dumps(message), str(int(time.time()))
+    headers = {"X-MLflow-Delivery-Id": delivery_id, "X-MLflow-Timestamp": stamp,
+               "X-MLflow-Signature": registry.signature(HOOK_SECRET, delivery_id, stamp, body)}
+    return registry.routes(bot.app, bot.deps)[registry.PATH](headers, body)
+
+
+def test_registry_text_is_escaped_once_and_odd_payloads_are_400(bot):
+    bot.deps.config = dataclasses.replace(bot.deps.config, webhook_secret=Secret(HOOK_SECRET))
+    data = {"name": "credit-a&b<c>", "version": "<!channel>", "alias": "champion", "run_id": "<!here>"}
+    assert deliver(bot, "d1", {"entity": "model_version_alias", "action": "created", "data": data}) == (200, "ok")
+    assert deliver(bot, "d2", {"entity": "model_version", "action": "created", "data": data}) == (200, "ok")
+    assert deliver(bot, "d3", {"entity": "<!channel>", "action": "x", "data": data}) == (200, "ok")
+    bot.slack.quiet(0.3)
+    texts = [m["text"] for m in bot.slack.delivered("chat.postMessage")]
+    assert texts[0].startswith("Model `credit-a&amp;b&lt;c&gt;`: alias *champion* now points at version "
+                               "&lt;!channel&gt;"), texts
+    assert "version *&lt;!channel&gt;* from run `&lt;!here&gt;`" in texts[1]
+    assert texts[2].startswith("Registry event &lt;!channel&gt;.x on `credit-a&amp;b&lt;c&gt;`")
+    assert not any("<!" in t for t in texts)
+    agenda = bot.command("U04KTANAKA1", "/mlsync", "agenda")
+    assert agenda.status == 200 and "Model `credit-a&amp;b&lt;c&gt;`: alias *champion*" in agenda.text, agenda.text
+    assert "&amp;amp;" not in agenda.text
+    for bad, why in (({"name": 5}, "data.name"), ({"name": ["x"]}, "data.name"), ({}, "data.name"),
+                     ({"name": "m", "version": {"a": 1}}, "data.version"), ({"name": "m", "tags": [1]}, "data.tags")):
+        status, text = deliver(bot, f"bad-{why}-{len(str(bad))}", {"entity": "model_version", "action": "created",
+                                                                    "data": bad})
+        assert status == 400 and text.startswith(f"not an MLflow webhook payload: {why} is not"), text
+    assert len(bot.slack.delivered("chat.postMessage")) == 3

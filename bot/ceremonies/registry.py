@@ -10,6 +10,8 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
+from urllib.parse import quote
 
 from slack_sdk.errors import SlackApiError
 
@@ -54,23 +56,42 @@ def _link(deps: Deps, name: str, version: str | None) -> str:
     base = deps.config.hub.mlflow_tracking_uri
     if not base or not base.startswith("http"):
         return ""
-    target = f"{base.rstrip('/')}/#/models/{name}" + (f"/versions/{version}" if version else "")
+    target = f"{base.rstrip('/')}/#/models/{quote(name, safe='')}" + (
+        f"/versions/{quote(version, safe='')}" if version else "")
     return f" · <{target}|open in MLflow>"
 
 
-def describe(event: str, data: dict) -> str:
-    name, version = safe(str(data.get("name", "?")), 200), data.get("version")
+def describe(event: str, data: dict, escape: Callable[[str, int], str] = safe) -> str:
+    """The event in a line of mrkdwn; with escape=_raw, as stored for the agenda (escaped when shown)."""
+    def e(key: str, limit: int = 200) -> str:
+        return escape(str(data.get(key, "?")), limit)
+
+    name, version = e("name"), e("version", 40)
     if event == "registered_model.created":
         return f"New registered model `{name}`"
     if event == "model_version.created":
-        run = f" from run `{data['run_id']}`" if data.get("run_id") else ""
+        run = f" from run `{e('run_id', 100)}`" if data.get("run_id") else ""
         return f"Model `{name}` has a new version *{version}*{run}"
     if event == "model_version_tag.set":
-        return f"Model `{name}` version {version}: tag `{safe(str(data.get('key')), 200)}` = " \
-               f"`{safe(str(data.get('value')), 500)}`"
+        return f"Model `{name}` version {version}: tag `{e('key')}` = `{e('value', 500)}`"
     if event == "model_version_alias.created":
-        return f"Model `{name}`: alias *{safe(str(data.get('alias')), 200)}* now points at version {version}"
-    return f"Registry event {event} on `{name}`"
+        return f"Model `{name}`: alias *{e('alias')}* now points at version {version}"
+    return f"Registry event {escape(event, 100)} on `{name}`"
+
+
+def _raw(text: str, limit: int) -> str:
+    return text[:limit]
+
+
+def _malformed(data: dict) -> str | None:
+    """Why the fields the bot reads are unusable, or None."""
+    if not isinstance(data.get("name"), str) or not data["name"]:
+        return "data.name is not a model name (a string)"
+    if not isinstance(data.get("version"), str | int | None):
+        return "data.version is not a version (a string or a number)"
+    if not isinstance(data.get("tags") or {}, dict):
+        return "data.tags is not an object"
+    return None
 
 
 def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[int, str]:
@@ -89,10 +110,13 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
             event, data = f"{message['entity']}.{message['action']}", dict(message["data"])
         except (ValueError, KeyError, TypeError):
             return 400, "not an MLflow webhook payload"
+        if why := _malformed(data):
+            return 400, f"not an MLflow webhook payload: {why}"
         hub = deps.hub()
-        sig = registry.owner(hub, data.get("name", ""), data.get("tags") or {})
+        version = None if data.get("version") is None else str(data["version"])
+        sig = registry.owner(hub, data["name"], data.get("tags") or {})
         channel = sig.slack_channel if sig else deps.config.fallback_channel
-        text = describe(event, data) + _link(deps, data.get("name", ""), data.get("version"))
+        text = describe(event, data) + _link(deps, data["name"], version)
         if sig is None:
             text += " (no SIG owns this model: add a `registry` route in community/sigs.yaml)"
         agenda = None
@@ -101,7 +125,7 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
             if nxt:
                 agenda = {"key": f"registry:{delivery}", "ceremony": "ml-sync", "source": "registry",
                           "meeting_date": nxt.start.date().isoformat(),
-                          "text": describe(event, data) + (f" ({sig.name})" if sig else "")}
+                          "text": describe(event, data, _raw) + (f" ({sig.name})" if sig else "")}
         deps.store.add_registry_event(delivery, event, body, channel, text, agenda)  # before answering
         seen = deps.store.registry_event(delivery)
         assert seen is not None, "stored just above"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def rfc_new(title, sig, author, rfc_type, options, summary) -> None:
     store = open_store(cfg)
     box = open_outbox(store)
     try:
-        entry_id = filing.submit(hub, box, req)
+        today = dt.datetime.now().astimezone().date()  # the author's day, in this machine's zone
+        entry_id = filing.submit(hub, box, req, today)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"stored the request in the outbox ({entry_id[:8]})")

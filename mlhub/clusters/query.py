@@ -109,7 +109,8 @@ def show(hub: Hub, name: str, clusters: Sequence[Cluster], report: Report | None
 
 def works_on(cluster: Cluster, team: str | None) -> bool:
     """Whether the team is one of the cluster's `teams` (case does not matter)."""
-    return bool(team and team.strip()) and team.strip().casefold() in {t.casefold() for t in cluster.teams}
+    name = (team or "").strip().casefold()
+    return bool(name) and name in {t.casefold() for t in cluster.teams}
 
 
 def for_team(clusters: Sequence[Cluster], team: str | None) -> list[Cluster]:

@@ -3,6 +3,7 @@ demos, broken tutorials, service maturity, roadmap items), time-boxed to the mee
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 from mlhub.content.hub import Hub
@@ -58,13 +59,14 @@ def changes(hub: Hub, before: Snapshot | None, broken: dict[str, str]) -> list[s
 
 def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list[str], minutes: int,
           when: str = "") -> str:
-    """The agenda as a Slack message: roadmap snapshot, changes, registry news, team updates."""
+    """The agenda as a Slack message: roadmap snapshot, changes, registry news, team updates. Content
+    text is escaped here; `extra` comes escaped already."""
     rm = hub.roadmap
-    counts = {}
+    counts: dict[str, int] = {}
     for item in rm.items if rm else []:
         counts[item.status.value] = counts.get(item.status.value, 0) + 1
     roadmap = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no roadmap"
-    changed = changes(hub, before, broken) + extra
+    changed = [html.escape(line, quote=False) for line in changes(hub, before, broken)] + extra  # Slack markup
     box = max(5, minutes // 3)
     parts = [f"*ML Sync agenda draft*{f' for {when}' if when else ''} ({minutes} minutes)",
              f"1. Roadmap {rm.quarter if rm else ''} ({box} min): {roadmap}",

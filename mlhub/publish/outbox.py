@@ -119,7 +119,7 @@ class Outbox:
         storing the same request twice keeps one entry: a pending one takes the new payload (the
         next attempt sends the current text), a finished one is returned as it is."""
         now = self.clock()
-        row = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
+        row: dict[str, Any] = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
                    payload=json.dumps(payload), journal="{}", attempts=0, message="stored, not yet published",
                    created=now, updated=now)
         try:
@@ -156,6 +156,8 @@ class Outbox:
             return [_entry(r) for r in conn.execute(query).mappings().all()]
 
     def update(self, entry_id: str, **fields: Any) -> None:
+        if "state" in fields and not isinstance(fields["state"], EntryState):
+            raise TypeError(f"an entry's state is an EntryState, not {fields['state']!r}")
         for key in ("payload", "journal"):
             if key in fields:
                 fields[key] = json.dumps(fields[key])
@@ -279,8 +281,12 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
 
 
+def _when(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
 def _entry(row) -> Entry:
     return Entry(id=row["id"], kind=row["kind"], state=EntryState(row["state"]), payload=json.loads(row["payload"]),
                  journal=json.loads(row["journal"]), attempts=row["attempts"], message=row["message"],
-                 created=_aware(row["created"]), updated=_aware(row["updated"]), owner=row.get("owner"),
+                 created=_when(row["created"]), updated=_when(row["updated"]), owner=row.get("owner"),
                  lease_until=_aware(row.get("lease_until")))

@@ -83,19 +83,18 @@ def next_number(publisher: Publisher, box: Outbox, entry_id: str, minimum: int =
     return max([minimum - 1, *taken]) + 1
 
 
-def submit(hub: Hub, box: Outbox, req: RfcRequest, today: dt.date | None = None,
-           entry_id: str | None = None) -> str:
+def submit(hub: Hub, box: Outbox, req: RfcRequest, today: dt.date, entry_id: str | None = None) -> str:
     """Store a filing request in the outbox (nothing remote yet); returns its id. Raises
     ValueError naming what is wrong, and then stores nothing."""
     errors = problems(hub, req)
     if errors:
         raise ValueError("\n".join(errors))
-    req = dataclasses.replace(req, created=(today or dt.date.today()).isoformat())
+    req = dataclasses.replace(req, created=today.isoformat())  # the caller's clock
     return box.add("rfc", dataclasses.asdict(req), entry_id).id
 
 
 def file(root: Path, hub: Hub, publisher: Publisher, box: Outbox, req: RfcRequest,
-         progress: Progress = print, today: dt.date | None = None) -> Published:
+         today: dt.date, progress: Progress = print) -> Published:
     """Store the request, then publish it. Raises ValueError for a bad request (nothing stored)."""
     entry_id = submit(hub, box, req, today)
     progress(f"stored the request in the outbox ({entry_id[:8]})")

@@ -9,8 +9,15 @@ import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from mlhub.services.mlflow_server import MlflowServer, ServiceError, healthy, server_version
+
+
+class KubeDouble(Protocol):
+    """What verification reads of the Kubernetes API double (tests/fakes/kube.py): the calls it answered."""
+
+    calls: list[Any]
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,7 @@ class Live:
     warehouse_url: str = ""
     artifact_store: str | None = None
     kube_api: str | None = None
-    kube_double: object | None = None  # the local double when it stands in for a cluster
+    kube_double: KubeDouble | None = None  # the local double when it stands in for a cluster
     profile: str = "embedded"  # which of the hub's own profiles runs MLflow (mlhub.services.profile)
     client_env: dict[str, str] = field(default_factory=dict, repr=False)  # the object store's endpoint and keys
 

@@ -5,6 +5,7 @@ MLflow on both, each a real server on 127.0.0.1 with its data under MLHUB_STATE_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sys
@@ -293,7 +294,7 @@ def start_bot_replicas(platform: Platform, echo: Callable[[str], None],
         platform.bots.append(bot.start())
     for name, bot in zip(BOT_REPLICAS, platform.bots, strict=True):
         url = f"http://127.0.0.1:{platform.ports[name]}"
-        bot.wait_ready(lambda url=url: healthy(url), timeout=90)
+        bot.wait_ready(functools.partial(healthy, url), timeout=90)
         echo(f"mlhub: {bot.name} on {url} (pid {bot.pid}, log {bot.log}), store {platform.bot_store_url()}")
     connect_registry(platform.mlflow_uri, f"http://127.0.0.1:{platform.ports[BOT_REPLICAS[0]]}",
                      env["MLHUB_WEBHOOK_SECRET"], echo)

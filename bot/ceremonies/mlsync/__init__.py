@@ -45,9 +45,7 @@ def next_sync(deps: Deps, now: dt.datetime | None = None) -> dt.date:
 
 
 def add_item(deps: Deps, person: Person, text: str, key: str, link: str | None = None) -> str:
-    text = c.item_text(plain(text))
-    if not text:
-        raise Refusal(c.USAGE["add"])
+    text = c.item_text(plain(text), "add")
     day = next_sync(deps).isoformat()
     if not deps.store.add_agenda_item(key, day, "slack", f"{text} ({person.name})", link):
         return f"That is already on the ML Sync agenda of {day}."

@@ -74,7 +74,8 @@ def listing(deps: Deps, status: RfcStatus | None) -> str:
 
 def approve(deps: Deps, person: Person, number: int) -> str:
     new = _change(deps, number, lambda f: rules.signoff(deps.hub(), f, person.id, deps.clock()))
-    return f"Signed off RFC {number:04d}." + (" Quorum is met: the clock runs." if new.state == "running" else "")
+    met = new.state is rules.FcpState.running
+    return f"Signed off RFC {number:04d}." + (" Quorum is met: the clock runs." if met else "")
 
 
 def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:

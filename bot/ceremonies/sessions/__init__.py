@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import uuid
+from collections.abc import Callable
 
 from bot import blocks, slash
 from bot.ceremonies.sessions import commands as c
@@ -17,8 +19,18 @@ from bot.publishing import Kind, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub import calendar
-from mlhub.community.sessions import MAX_DEMO_MINUTES, Proposal, ProposalState, assign, entry
-from mlhub.content.models import Person
+from mlhub.community.sessions import (
+    MAX_DEMO_MINUTES,
+    NotNow,
+    Proposal,
+    ProposalState,
+    assign,
+    confirm,
+    entry,
+    give,
+    withdraw,
+)
+from mlhub.content.models import NOTEBOOK_NAME, Person
 from mlhub.publish import Change
 from mlhub.verify.record import Record
 
@@ -108,25 +120,30 @@ def change(deps: Deps, person: Person, cmd: c.Confirm | c.Withdraw | c.Recording
         raise Refusal(f"only a presenter of this demo ({', '.join(p.presenters)}) can "
                       f"{'confirm' if isinstance(cmd, c.Confirm) else 'withdraw'} it")
     if isinstance(cmd, c.Confirm):
-        if p.state is not S.scheduled:
-            raise Refusal(f"this demo is {p.state.value}; only a scheduled demo is confirmed")
+        confirmed = _move(confirm, p)
         if why := notebook_verified(deps, p):
             raise Refusal(f"not confirmed: {why}")
-        save(deps, [dataclasses.replace(p, state=S.confirmed)])
+        save(deps, [confirmed])
         return f"Confirmed: *{safe(p.title)}* at the session of {p.session}."
     if isinstance(cmd, c.Withdraw):
-        save(deps, [dataclasses.replace(p, state=S.withdrawn, session=None)])
+        save(deps, [_move(withdraw, p)])
         return f"Withdrawn: *{safe(p.title)}*. The slot goes to the next demo in the queue."
     hosts = deps.ceremonies().community_sessions.hosts
     if person.id not in hosts and person.id not in p.presenters:
         raise Refusal("only a host of the sessions or a presenter attaches the recording")
-    if p.state is not S.confirmed:
-        raise Refusal(f"this demo is {p.state.value}; attach the recording of a confirmed demo after its session")
+    given = _move(give, p)
     path, text = entry(p, cmd.url, deps.clock().date())
     deps.outbox.add(DEMO.name, {"proposal": p.id, "path": path, "text": text, "title": p.title},
                     entry_id=str(uuid.uuid5(NS, f"{p.id}:{cmd.url}")))
-    save(deps, [dataclasses.replace(p, state=S.given)])
+    save(deps, [given])
     return f"Thanks! The entry for *{safe(p.title)}* goes to demos/ as a pull request; I'll tell you its link."
+
+
+def _move(move: Callable[[Proposal], Proposal], p: Proposal) -> Proposal:
+    try:
+        return move(p)
+    except NotNow as exc:
+        raise Refusal(str(exc)) from None
 
 
 def tell_scheduled(deps: Deps, client, moved: list[Proposal]) -> None:
@@ -184,7 +201,10 @@ def submission(deps: Deps, person: Person | None, view: dict) -> dict:
         errors["tools"] = "name at least one tool or platform shown"
     if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_DEMO_MINUTES:
         errors["minutes"] = f"a demo lasts 1 to {MAX_DEMO_MINUTES} minutes (plus 5 of questions)"
-    if notebook and not (deps.config.hub.root / "demos" / notebook).is_file():
+    if notebook and not re.fullmatch(NOTEBOOK_NAME, notebook):
+        errors["notebook"] = ("the notebook is a file name in demos/, such as feast-demo.ipynb: lower-case letters, "
+                              "digits and dashes, ending in .ipynb")
+    elif notebook and not (deps.config.hub.root / "demos" / notebook).is_file():
         errors["notebook"] = f"no notebook demos/{notebook} in the repository"[:300]
     if errors:
         return errors
