@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -92,9 +93,17 @@ class Outbox:
     """The outbox table, on the bot store's database (an Engine whose migrations made the table) or
     on a file or URL of its own (the table is created here)."""
 
-    def __init__(self, target: str | Path | Engine, clock: Callable[[], dt.datetime] = _now,
+    def __init__(self, target: str | Path | Engine | Any, clock: Callable[[], dt.datetime] = _now,
                  lease: dt.timedelta = LEASE):
+        """target: the bot's store (its transactions are joined: an entry stored while a request's
+        transaction is open commits or rolls back with it), an Engine, or a file or URL."""
         self.clock, self.lease = clock, lease
+        if hasattr(target, "transaction") and hasattr(target, "engine"):  # the bot's store
+            store: Any = target
+            self.engine = store.engine
+            self._begin, self._read = store._begin, store._read
+            return
+        self._begin, self._read = self._engine_begin, self._engine_read
         if isinstance(target, Engine):
             self.engine = target
             return
@@ -122,17 +131,21 @@ class Outbox:
         row: dict[str, Any] = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
                    payload=json.dumps(payload), journal="{}", attempts=0, message="stored, not yet published",
                    created=now, updated=now)
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(outbox.insert().values(**row))
-        except IntegrityError:  # stored before (maybe by another replica at the same moment)
-            with self.engine.begin() as conn:
-                conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.pending.value)
-                             .values(payload=row["payload"], updated=now))
+        with self._begin() as conn:  # stored before (maybe by another replica at this moment): kept
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(dialect.insert(outbox).values(**row).on_conflict_do_nothing(index_elements=["id"]))
+            conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.pending.value)
+                         .values(payload=row["payload"], updated=now))
         return self.get(row["id"])
 
+    def _engine_begin(self):
+        return self.engine.begin()
+
+    def _engine_read(self):
+        return self.engine.connect()
+
     def get(self, entry_id: str) -> Entry:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(outbox).where(outbox.c.id == entry_id)).mappings().first()
         if row is None:
             raise KeyError(entry_id)
@@ -140,7 +153,7 @@ class Outbox:
 
     def find(self, prefix: str) -> Entry:
         """An entry by its id or a unique prefix of it, as the CLI shows them."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(outbox).where(outbox.c.id.startswith(prefix))).mappings().all()
         if len(rows) != 1:
             raise KeyError(f"{len(rows)} outbox entries match {prefix!r}")
@@ -152,7 +165,7 @@ class Outbox:
             query = query.where(outbox.c.state == state)
         if kind:
             query = query.where(outbox.c.kind == kind)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [_entry(r) for r in conn.execute(query).mappings().all()]
 
     def update(self, entry_id: str, **fields: Any) -> None:
@@ -162,7 +175,7 @@ class Outbox:
             if key in fields:
                 fields[key] = json.dumps(fields[key])
         fields["updated"] = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(outbox.update().where(outbox.c.id == entry_id).values(**fields))
 
     # --- claims -----------------------------------------------------------------------------------
@@ -171,7 +184,7 @@ class Outbox:
         """Take a pending entry for `owner` (one statement: a compare-and-set on owner and lease);
         None when it is finished or another owner's lease still runs. Counts the attempt."""
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             taken = conn.execute(
                 update(outbox).where(outbox.c.id == entry_id, outbox.c.state == EntryState.pending.value,
                                      or_(outbox.c.owner.is_(None), outbox.c.owner == owner,
@@ -186,14 +199,14 @@ class Outbox:
             if key in fields:
                 fields[key] = json.dumps(fields[key])
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(outbox).where(outbox.c.id == entry_id, outbox.c.owner == owner)
                                 .values(lease_until=now + self.lease, updated=now, **fields)).rowcount == 1
 
     def release(self, entry_id: str, owner: str, **fields: Any) -> None:
         """End a claim, storing how it ended (state, message)."""
         fields.update(owner=None, lease_until=None, updated=self.clock())
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == entry_id, outbox.c.owner == owner).values(**fields))
 
     def journal(self, entry_id: str, owner: str | None = None) -> EntryJournal:
