@@ -153,6 +153,10 @@ def test_platform_profile_runs_mlflow_on_postgres_and_s3_keeps_state_and_stops(s
         monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    from mlflow.store.artifact import s3_artifact_repo
+
+    boto3.DEFAULT_SESSION = None  # boto3 keeps the first keys it found: an earlier profile's, under xdist
+    s3_artifact_repo._cached_get_s3_client.cache_clear()
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])  # another test may have set one for the session
     request.addfinalizer(lambda: mlflow.set_tracking_uri(None))
     experiment = MlflowClient().create_experiment("platform-profile")  # no session-wide active experiment
