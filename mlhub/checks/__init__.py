@@ -53,5 +53,5 @@ def run(hub: Hub, now: dt.datetime, only: Iterable[str] | None = None) -> list[P
 
 
 # The check modules register themselves on import.
-from mlhub.checks import clusters, content  # noqa: E402, F401
+from mlhub.checks import clusters, content, requests  # noqa: E402, F401
 from mlhub.rfc import lint  # noqa: E402, F401

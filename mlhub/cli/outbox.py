@@ -47,6 +47,7 @@ def outbox_retry(entry_id: str | None) -> None:
     """Finish pending requests (all, or the one whose id starts with ENTRY_ID)."""
     from mlhub.content import load
     from mlhub.publish import PublishError
+    from mlhub.requests import filing as requests
     from mlhub.rfc import filing
 
     cfg = config()
@@ -55,7 +56,8 @@ def outbox_retry(entry_id: str | None) -> None:
         pending = [box.find(entry_id)] if entry_id else box.entries("pending")
     except KeyError as exc:
         raise click.UsageError(str(exc)) from None
-    handlers = {"rfc": filing.resume}
+    handlers = {"rfc": filing.resume,
+                "request": lambda root, hub, pub, box, eid, echo: requests.resume(hub, pub, box, eid, echo)}
     hub, failed = load(cfg.root), False
     for entry in pending:
         if entry.kind not in handlers:  # minutes, demo entries, sigs.yaml edits: the bot publishes them

@@ -1,4 +1,4 @@
-"""The one loader: reads community/, catalog/, clusters/, rfcs/, demos/ and tutorials/ into a Hub."""
+"""The one loader: reads community/, catalog/, clusters/, requests/, rfcs/, demos/ and tutorials/ into a Hub."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mlhub.content.models import (
     Demo,
     Model,
     Person,
+    Request,
     Rfc,
     Roadmap,
     Service,
@@ -237,6 +238,8 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
 
     hub.clusters = _yaml_folder(root, "clusters", Cluster, problems, hub.unloaded["cluster"])
     hub.clusters.sort(key=lambda c: (list(Stage).index(c.stage), c.name))
+
+    hub.requests = _yaml_folder(root, "requests", Request, problems, hub.unloaded["request"])
 
     for rfc in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS,
                                        hub.unloaded["rfc"]):
