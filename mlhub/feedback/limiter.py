@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -45,4 +46,4 @@ class Limiter:
         if b is None:
             return 0
         tokens = min(float(self.burst), b.tokens + max(0.0, self.clock() - b.at) * self.rate)
-        return 0 if tokens >= 1 else int((1 - tokens) / self.rate) + 1
+        return 0 if tokens >= 1 else math.ceil((1 - tokens) / self.rate)
