@@ -237,3 +237,28 @@ def test_the_written_file_loads_back_to_the_same_request():
     from mlhub.content.files import parse_yaml
 
     assert Request.model_validate(parse_yaml(text.dump(req))) == req
+
+
+# --- the ML Sync agenda ---------------------------------------------------------------------------
+
+def test_the_agenda_lists_top_requests_and_what_moved(repo: Copy, now):
+    from mlhub.community import agenda
+    from mlhub.content import load
+    from mlhub.requests import agenda as asks
+
+    before = agenda.snapshot(load(repo.root, now))
+    assert [r.id for r in asks.top(load(repo.root, now), 2)] == ["feature-store", "gpu-quota-visibility"]
+    repo.edit_yaml("requests/registry-model-cards.yaml", lambda d: d["tally"].update(
+        supporters=["amelie-durand", "priya-raman", "wei-zhang"], teams=["Fraud Detection", "ML Platform",
+                                                                        "Risk Analytics"]))
+    repo.edit_yaml(GPU, lambda d: d.update(status="done"))
+    repo.edit_yaml(FS, lambda d: d.update(id="feature-store"))  # unchanged
+    hub = load(repo.root, now)
+    moved = asks.movers(hub, before.requests)
+    assert moved == ["See how much of our GPU quota a Katib experiment will use before starting it: planned → done",
+                     "Model cards in the model registry: 2 → 3 teams"]
+    text = agenda.draft(hub, before, {}, [], 30, feedback=["Reader feedback: 4 answers, 3 blocked"])
+    assert "Top request: A shared feature store for training and serving (4 teams, open; owner sig-pipelines)" in text
+    assert "Model cards in the model registry: 2 → 3 teams" in text and "Reader feedback: 4 answers" in text
+    assert "Top request:" in agenda.draft(hub, agenda.Snapshot(), {}, [], 30)  # an old snapshot: no movers
+    assert "New request" not in agenda.draft(hub, agenda.Snapshot(), {}, [], 30)
