@@ -10,13 +10,14 @@ ifneq ($(WHEELS),)
 export PIP_FIND_LINKS ?= $(WHEELS)
 endif
 
-.PHONY: up test lint validate site bench install system-deps clean
+.PHONY: up test lint validate site bench bench-bot install system-deps clean
 
 up: install  ## install everything and run the hub on its embedded defaults
 	$(BIN)/mlhub up
 
 test: install system-deps  ## install everything and run every test
 	$(BIN)/ruff check mlhub bot tests bench
+	$(BIN)/mypy
 	$(BIN)/mlhub validate
 	$(BIN)/python -m pytest
 
@@ -33,6 +34,7 @@ system-deps:  ## what the tests need from Debian (Chromium); installs it when mi
 
 lint: install
 	$(BIN)/ruff check mlhub bot tests bench
+	$(BIN)/mypy
 
 validate: install
 	$(BIN)/mlhub validate
@@ -43,6 +45,10 @@ site: install
 bench: install  ## print verification timings of the chain (cold, warm, one step changed), page weights, build time
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/site.py
+
+bench-bot: install  ## the Slack bot: 80 interactions against a Slack answering in 250 ms, then 50 clients of load
+	$(BIN)/python bench/bot_interactions.py
+	$(BIN)/python bench/bot.py
 
 clean:
 	rm -rf site schemas .pytest_cache

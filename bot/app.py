@@ -1,12 +1,17 @@
-"""The app factory: a real Bolt App, its WebClient (retrying rate limits and server errors), the
-cross-cutting middleware, and every ceremony module registered on it."""
+"""The app factory: a real Bolt App, its WebClient (retrying rate limits and server errors, in
+follow-ups only), the cross-cutting middleware (redeliveries, the person resolved once), and
+every ceremony registered on it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_bolt.middleware.authorization.single_team_authorization import SingleTeamAuthorization
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -15,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.ceremonies import MODULES
 from bot.deps import Deps
+from bot.slash import Commands
 
 log = logging.getLogger("mlhub.bot")
 
@@ -27,27 +33,39 @@ def web_client(token: str, base_url: str) -> WebClient:
     return client
 
 
+class Requests(Middleware):
+    """What every request needs before a listener: a redelivered event is dropped (the first
+    delivery wins), and the person who asked is resolved once, into the context (None when they
+    are not in people.yaml). Class-based: Bolt passes it the request without building arguments."""
+
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        body = req.body
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.deps.store.first_delivery(event_id):
+            log.info("event %s already handled; ignoring the redelivery", event_id)
+            return BoltResponse(status=200, body="")
+        req.context["person"] = self.deps.person(req.context.user_id)
+        return next()
+
+
 def create_app(deps: Deps) -> App:
     cfg = deps.config
     app = App(
         client=web_client(cfg.bot_token.reveal(), cfg.api_url),
         signing_secret=cfg.signing_secret.reveal(),
-        # The ack listener answers Slack when it returns (measured ~17x the throughput of waiting
-        # for ack() in a polling loop); slow work runs in lazy listeners after the response.
+        # The ack listener answers Slack when it returns; work that talks to Slack or GitHub runs
+        # after it: slash commands' follow-ups on a thread pool (bot.slash), interactions' and
+        # events' in lazy listeners.
         process_before_response=True,
         token_verification_enabled=False,  # no auth.test at start: the token is checked on first use
         logger=log,
     )
 
-    @app.middleware
-    def deduplicate(body, next, logger):
-        """Slack redelivers events it thinks were lost: the first delivery wins."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not deps.store.first_delivery(event_id):
-            logger.info("event %s already handled; ignoring the redelivery", event_id)
-            return BoltResponse(status=200, body="")
-        return next()
-
+    app.middleware(Requests(deps))
+    deps.commands = Commands(app, deps)  # the slash commands' listeners come first: they are the hot path
     for module in MODULES:
         module.register(app, deps)
 
@@ -57,3 +75,17 @@ def create_app(deps: Deps) -> App:
         return BoltResponse(status=500, body="")
 
     return app
+
+
+def prime(app: App) -> bool:
+    """Ask Slack who the bot is (auth.test) when a server process starts, instead of inside the first
+    request's ack. On failure (a bad token says not_authed or invalid_auth) it is logged and the
+    first request asks again."""
+    for middleware in app._middleware_list:  # Bolt keeps the answer in this middleware only
+        if isinstance(middleware, SingleTeamAuthorization) and not middleware.auth_test_result:
+            try:
+                middleware.auth_test_result = app.client.auth_test()
+            except SlackApiError as exc:
+                log.error("auth.test failed: %s; check SLACK_BOT_TOKEN", exc.response.get("error"))
+                return False
+    return True

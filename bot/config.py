@@ -16,6 +16,8 @@ KEYS: dict[str, str] = {
     "SLACK_API_URL": "Slack Web API base URL (tests point it at a local double).",
     "MLHUB_BOT_DB": "Database URL of the bot's store.",
     "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
+    "MLHUB_BOT_WORKERS": "How many server processes answer Slack (default 2).",
+    "MLHUB_BOT_THREADS": "Threads per server process (default 8).",
     "MLHUB_WEBHOOK_SECRET": "Shared secret of the MLflow registry webhook.",
     "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
 }
@@ -32,6 +34,8 @@ class BotConfig:
     port: int
     webhook_secret: Secret = Secret("")
     fallback_channel: str = "ml-platform"
+    workers: int = 2
+    threads: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotConfig:
@@ -42,11 +46,18 @@ class BotConfig:
             raise ConfigError(f"the bot needs {' and '.join(missing)}; create the app from bot/manifest.yml "
                               "and copy them from its settings (docs/bot.md)")
         port = _port(env.get("MLHUB_BOT_PORT") or "3000")
+        sizes = {}
+        for key, default, top in (("MLHUB_BOT_WORKERS", "2", 64), ("MLHUB_BOT_THREADS", "8", 256)):
+            value = env.get(key) or default
+            if not value.isdigit() or not 1 <= int(value) <= top:
+                raise ConfigError(f"{key} must be a whole number from 1 to {top}, got {value!r}")
+            sizes[key] = int(value)
         db = _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
         return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
                    Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
                    db, port, Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
-                   env.get("MLHUB_REGISTRY_FALLBACK_CHANNEL") or "ml-platform")
+                   env.get("MLHUB_REGISTRY_FALLBACK_CHANNEL") or "ml-platform",
+                   sizes["MLHUB_BOT_WORKERS"], sizes["MLHUB_BOT_THREADS"])
 
     @property
     def socket_mode(self) -> bool:

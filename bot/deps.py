@@ -1,4 +1,5 @@
-"""What listeners need, injected: configuration, store, outbox, publisher, clock and content."""
+"""What listeners need, injected: configuration, store, outbox, publisher, clock, content, the
+job registry, and what the bot learned from Slack (time zones, channel ids)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.channels import Channels
 from bot.config import BotConfig
+from bot.jobs import Jobs
+from bot.refusal import Refusal
+from bot.slash import Commands
 from bot.store import Store
+from bot.zones import Zones
+from mlhub import calendar
+from mlhub.calendar import Occurrence
 from mlhub.content import Hub, load
-from mlhub.content.models import Person
+from mlhub.content.models import CeremoniesFile, Meeting, Person
 from mlhub.publish import Publisher
 from mlhub.publish.outbox import Outbox
+
+Clock = Callable[[], dt.datetime]
 
 
 class HubCache:
@@ -25,6 +35,8 @@ class HubCache:
     def __init__(self, root: Path, every: float = 2.0):
         self.root, self.every = root, every
         self._hub: Hub | None = None
+        self._people: dict[str, Person] = {}
+        self._next: dict[str, tuple[dt.datetime, Occurrence | None]] = {}
         self._stamp: float = -1
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -40,7 +52,27 @@ class HubCache:
                 stamp = self._mtime()
                 if stamp != self._stamp or self._hub is None:
                     self._hub, self._stamp = load(self.root), stamp
+                    self._people = {p.slack_id: p for p in self._hub.people}
+                    self._next = {}
             return self._hub
+
+    def by_slack_id(self, slack_user: str) -> Person | None:
+        self()
+        return self._people.get(slack_user)
+
+    def next_occurrence(self, meeting: Meeting, after: dt.datetime) -> Occurrence | None:
+        """calendar.next_occurrence, remembered: the answer holds for any later `after` until the
+        occurrence starts (expanding a rule on every command would cost more than the command)."""
+        hit = self._next.get(meeting.id)
+        if hit and hit[0] <= after and (hit[1] is None or after < hit[1].start):
+            return hit[1]
+        found = calendar.next_occurrence(meeting, after)
+        self._next[meeting.id] = (after, found)
+        return found
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -49,8 +81,23 @@ class Deps:
     store: Store
     outbox: Outbox
     publisher: Publisher
-    hub: Callable[[], Hub]
-    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    hub: HubCache
+    clock: Clock = field(default=utcnow)
+    jobs: Jobs = field(default_factory=Jobs)
+    zones: Zones = field(init=False)
+    channels: Channels = field(init=False)
+    commands: Commands = field(init=False)  # set by the app factory
 
-    def person(self, slack_user: str) -> Person | None:
-        return next((p for p in self.hub().people if p.slack_id == slack_user), None)
+    def __post_init__(self) -> None:
+        self.zones = Zones(self.store)
+        self.channels = Channels(self.store)
+
+    def person(self, slack_user: str | None) -> Person | None:
+        return self.hub.by_slack_id(slack_user) if slack_user else None
+
+    def ceremonies(self) -> CeremoniesFile:
+        found = self.hub().ceremonies
+        if found is None:
+            raise Refusal("community/ceremonies.yaml is missing: the ML Sync and the Community Sessions are "
+                          "described there")
+        return found

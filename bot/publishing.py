@@ -6,21 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.deps import Deps
+from bot.mrkdwn import safe
 from mlhub.publish import Change, PublishError
-from mlhub.publish.outbox import Entry
+from mlhub.publish.outbox import Entry, EntryState
 
 
-def publish_pending(deps: Deps, client, user: str, kind: str, change: Callable[[Entry], Change],
+def publish_pending(deps: Deps, tell: Callable[[str], None], kind: str, change: Callable[[Entry], Change],
                     what: Callable[[Entry], str]) -> None:
-    """Publish every pending outbox entry of a kind; DM the user the pull request or the problem."""
-    for entry in deps.outbox.entries("pending"):
+    """Publish every pending outbox entry of a kind; tell the person the pull request or the problem.
+    One publisher of a kind at a time, in every process: two follow-ups never publish one entry twice."""
+    with deps.store.lock(f"publish-{kind}"):
+        _publish(deps, tell, kind, change, what)
+
+
+def _publish(deps: Deps, tell: Callable[[str], None], kind: str, change: Callable[[Entry], Change],
+             what: Callable[[Entry], str]) -> None:
+    for entry in deps.outbox.entries(EntryState.pending):
         if entry.kind != kind:
             continue
         try:
             out = deps.publisher.publish(change(entry), deps.outbox.journal(entry.id), progress=lambda _: None)
         except PublishError as exc:
             deps.outbox.update(entry.id, message=str(exc))
-            client.chat_postMessage(channel=user, text=f"{what(entry)} is stored but not published yet: {exc}")
+            tell(f"{safe(what(entry))} is stored but not published yet: {safe(str(exc))}")
             continue
-        deps.outbox.update(entry.id, state="done", message=str(out))
-        client.chat_postMessage(channel=user, text=f"{what(entry)}: {out.url or out.branch}")
+        deps.outbox.update(entry.id, state=EntryState.done.value, message=str(out))
+        tell(f"{safe(what(entry))}: {out.url or out.branch}")

@@ -1,75 +1,90 @@
-"""Running the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on 127.0.0.1; plus the
-ticker that ends final comment periods on time."""
+"""Running the bot: the production server (bot.server) on 127.0.0.1:MLHUB_BOT_PORT, with Socket
+Mode connections from each worker when SLACK_APP_TOKEN is set; the store migrated once, first."""
 
 from __future__ import annotations
 
-import logging
-import threading
+import atexit
+import gc
+import subprocess
+import sys
+from collections.abc import Callable
 
-from bot.app import create_app
-from bot.ceremonies import rfc
+from slack_bolt import App
+
+from bot.app import create_app, prime
+from bot.ceremonies import registry
 from bot.config import BotConfig
-from bot.deps import Deps, HubCache
+from bot.deps import Clock, Deps, HubCache, utcnow
+from bot.scheduler import Ticker
+from bot.server import Factory, Server, options
 from bot.store import Store
+from mlhub.publish import Publisher
 from mlhub.publish.github import GitHubPublisher
 from mlhub.publish.local import LocalGitPublisher
 from mlhub.publish.outbox import Outbox
 
-log = logging.getLogger("mlhub.bot")
-TICK_SECONDS = 60
 
-
-def build(cfg: BotConfig) -> tuple[object, Deps]:
+def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | None = None,
+          migrate: bool = True) -> tuple[App, Deps]:
     hub_cfg = cfg.hub
-    publisher = GitHubPublisher(hub_cfg.github) if hub_cfg.github else LocalGitPublisher(hub_cfg.root)
-    deps = Deps(cfg, Store(cfg.db_url), Outbox(hub_cfg.state_dir / "outbox.sqlite"), publisher,
-                HubCache(hub_cfg.root))
+    if publisher is None:
+        publisher = GitHubPublisher(hub_cfg.github) if hub_cfg.github else LocalGitPublisher(hub_cfg.root)
+    clock = clock or utcnow
+    store = Store(cfg.db_url, clock=clock, migrate=migrate)
+    deps = Deps(cfg, store, Outbox(hub_cfg.state_dir / "outbox.sqlite"), publisher, HubCache(hub_cfg.root), clock)
     return create_app(deps), deps
 
 
-def start_ticker(app, deps: Deps, stop: threading.Event) -> threading.Thread:
-    """Every minute: ceremony jobs (reminders, agenda drafts, minutes prompts) and FCP deadlines."""
-    from bot.scheduler import Scheduler
-
-    scheduler = Scheduler(deps, app.client)
-
-    def loop():
-        while not stop.wait(TICK_SECONDS):
-            try:
-                scheduler.tick(deps.clock())
-                for number in rfc.tick(deps, app.client):
-                    log.info("RFC %04d decided", number)
-            except Exception:  # keep ticking; the next tick retries what failed
-                log.exception("tick failed")
-
-    thread = threading.Thread(target=loop, name="mlhub-ticker", daemon=True)
-    thread.start()
-    return thread
-
-
-def run(cfg: BotConfig, echo=print) -> None:
-    app, deps = build(cfg)
-    stop = threading.Event()
-    start_ticker(app, deps, stop)
-    from bot.ceremonies import registry
-    from bot.http import make_server, serve_in_thread
-
-    # the HTTP server also receives MLflow's registry webhooks, in Socket Mode too
-    server = make_server(app, "127.0.0.1", cfg.port, registry.routes(app, deps))
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], None]:
+    """What each server process starts beside answering HTTP: the ticker and Socket Mode."""
+    def start(app: App, deps: Deps) -> None:
+        prime(app)
+        if deps is not None:
+            deps.hub()  # read the content now, not in the first request
+        # What a worker holds from the start (content, modules) never becomes garbage: keep it out
+        # of the collector's full passes, which otherwise stall every request for ~0.1 s.
+        gc.collect()
+        gc.freeze()
+        if deps is None:
+            return
+        if ticker:
+            Ticker(deps, app.client).start()
         if cfg.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            serve_in_thread(server)
-            echo(f"mlhub bot: Socket Mode (SLACK_APP_TOKEN set); MLflow webhooks on {url}{registry.PATH}; "
-                 "Ctrl-C stops")
-            SocketModeHandler(app, cfg.app_token.reveal()).start()
-        else:
-            echo(f"mlhub bot: HTTP mode on {url}/slack/events, MLflow webhooks on {url}{registry.PATH}; "
-                 "Ctrl-C stops")
-            server.serve_forever()
-    except KeyboardInterrupt:
-        echo("mlhub bot: stopped")
-    finally:
-        stop.set()
+            SocketModeHandler(app, cfg.app_token.reveal()).connect()
+    return start
+
+
+def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | None = None,
+        bind: str | None = None, ticker: bool = True) -> None:
+    """Serve until SIGTERM or Ctrl-C (gunicorn's master handles both, stopping workers gracefully)."""
+    Store(cfg.db_url).engine.dispose()  # migrate once, before any worker starts
+    Outbox(cfg.hub.state_dir / "outbox.sqlite").engine.dispose()  # and create the outbox's table
+
+    def production() -> tuple[App, Deps, dict]:
+        app, deps = build(cfg, migrate=False)
+        return app, deps, registry.routes(app, deps)
+
+    bind = bind or f"127.0.0.1:{cfg.port}"
+    url = f"http://{bind}"
+    mode = "Socket Mode (SLACK_APP_TOKEN set)" if cfg.socket_mode else f"HTTP mode on {url}/slack/events"
+    echo(f"mlhub bot: {mode}, MLflow webhooks on {url}{registry.PATH}, health on {url}/health; "
+         f"{cfg.workers} workers x {cfg.threads} threads; Ctrl-C stops")
+    Server(factory or production, options(bind, cfg.workers, cfg.threads), worker_start(cfg, ticker)).run()
+
+
+def spawn(echo: Callable[[str], None] = print) -> subprocess.Popen:
+    """`mlhub bot` as a child process (for `mlhub up`), stopped when this process exits."""
+    child = subprocess.Popen([sys.executable, "-m", "mlhub", "bot"])
+
+    def stop() -> None:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    atexit.register(stop)
+    return child

@@ -21,6 +21,8 @@ KEYS: dict[str, str] = {
     "MLHUB_FEEDBACK_URL": "Where the pages' feedback form posts: the bot's /feedback URL (unset: no form).",
     "MLHUB_BOT_DB": "Database URL of the bot's store.",
     "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
+    "MLHUB_BOT_WORKERS": "How many server processes answer Slack (default 2).",
+    "MLHUB_BOT_THREADS": "Threads per server process (default 8).",
     "MLHUB_WEBHOOK_SECRET": "Shared secret of the MLflow registry webhook.",
     "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
     "MLFLOW_TRACKING_URI": "An MLflow server to use instead of starting the embedded one.",

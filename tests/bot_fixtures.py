@@ -1,32 +1,35 @@
-"""Fixtures for bot tests: the real Bolt app with its store, the Slack and GitHub doubles, a clock."""
+"""Fixtures for bot tests: the real Bolt app with its store, the faithful Slack double and the
+GitHub double, and a clock the tests move. Interactions are built by the Slack double from what it
+holds (tests/fakes/slack_requests.py) and delivered through Bolt's dispatch with real signatures."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
-from bot.app import create_app
 from bot.config import BotConfig
-from bot.deps import Deps, HubCache
-from bot.store import Store
+from bot.deps import Deps
+from bot.run import build
 from mlhub.config import Config, GitHubConfig, Secret
 from mlhub.publish.github import GitHubPublisher
-from mlhub.publish.outbox import Outbox
 from mlhub.publish.retry import RetryPolicy
 
 from .conftest import REPO
+from .fakes import slack_requests as rq
 from .fakes.github import FakeGitHub
 from .fakes.slack import FakeSlack
 
 SECRET = "signing-secret-for-tests"
 TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-test"
+START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday
 
 
 class Clock:
-    def __init__(self, now: dt.datetime):
+    def __init__(self, now: dt.datetime = START):
         self.now = now
 
     def __call__(self) -> dt.datetime:
@@ -43,31 +46,64 @@ class Bot:
     slack: FakeSlack
     github: FakeGitHub
     clock: Clock
+    allowed: set[tuple[str, str]] = field(default_factory=set)
 
-    def send(self, request):
-        return self.app.dispatch(request)
+    def allow(self, method: str, error: str) -> None:
+        """A Slack refusal this test provokes on purpose (and the bot handles)."""
+        self.allowed.add((method, error))
+
+    def check_every_answer(self) -> None:
+        """Every call the bot made, Slack answered ok, unless the test provoked the refusal."""
+        self.slack.quiet(0.3)
+        unexpected = [r for r in self.slack.refusals() if r not in self.allowed]
+        assert unexpected == [], f"Slack refused calls the bot made: {unexpected}"
+
+    def send(self, delivery: rq.Delivery, **kw) -> rq.Answer:
+        """Deliver an interaction as Slack does, signed, through Bolt's dispatch."""
+        return rq.Dispatch(self.app, SECRET).send(delivery, **kw)
+
+    def command(self, user: str, name: str, text: str, channel: str | None = "sig-pipelines") -> rq.Answer:
+        return self.send(rq.command(self.slack, user, name, text, channel))
+
+    def stop(self) -> None:
+        self.slack.stop()
+        self.github.stop()
+
+
+def bot_config(tmp_path, slack: FakeSlack, github: FakeGitHub, store_url: str | None = None,
+               app_token: str = "") -> BotConfig:
+    hub_cfg = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=tmp_path / "state",
+                     github=GitHubConfig(github.url, Secret("test-token"), github.owner, github.name))
+    return BotConfig(hub_cfg, Secret(TOKEN), Secret(SECRET), Secret(app_token), slack.url,
+                     store_url or f"sqlite:///{tmp_path / 'bot.sqlite'}", 0)
+
+
+def publisher(cfg: BotConfig) -> GitHubPublisher:
+    assert cfg.hub.github is not None
+    return GitHubPublisher(cfg.hub.github, RetryPolicy(attempts=3, base_delay=0.01))
+
+
+def doubles() -> tuple[FakeSlack, FakeGitHub]:
+    files = {p.relative_to(REPO).as_posix(): p.read_text() for p in (REPO / "rfcs").glob("*.md")}
+    return FakeSlack(token=TOKEN, app_token=APP_TOKEN).start(), FakeGitHub(files=files).start()
 
 
 def make_bot(tmp_path, store_url: str | None = None) -> Bot:
-    slack = FakeSlack(token=TOKEN, users={"U04AMDURAND": {"tz": "Europe/Paris", "real_name": "Amélie"}}).start()
-    files = {p.relative_to(REPO).as_posix(): p.read_text() for p in (REPO / "rfcs").glob("*.md")}
-    github = FakeGitHub(files=files).start()
-    hub_cfg = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=tmp_path / "state",
-                     github=GitHubConfig(github.url, Secret("test-token"), github.owner, github.name))
-    cfg = BotConfig(hub_cfg, Secret(TOKEN), Secret(SECRET), Secret(""), slack.url,
-                    store_url or f"sqlite:///{tmp_path / 'bot.sqlite'}", 0)
-    clock = Clock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))  # a Monday
-    deps = Deps(cfg, Store(cfg.db_url), Outbox(tmp_path / "outbox.sqlite"),
-                GitHubPublisher(hub_cfg.github, RetryPolicy(attempts=3, base_delay=0.01)), HubCache(REPO), clock)
-    return Bot(create_app(deps), deps, slack, github, clock)
+    slack, github = doubles()
+    cfg = bot_config(tmp_path, slack, github, store_url)
+    clock = Clock()
+    app, deps = build(cfg, clock=clock, publisher=publisher(cfg))
+    return Bot(app, deps, slack, github, clock)
 
 
 @pytest.fixture
 def bot(tmp_path):
     b = make_bot(tmp_path)
     yield b
-    b.slack.stop()
-    b.github.stop()
+    try:
+        b.check_every_answer()
+    finally:
+        b.stop()
 
 
 def wait_until(predicate, timeout: float = 10.0):

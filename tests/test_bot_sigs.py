@@ -1,4 +1,6 @@
-"""SIGs from Slack: list, next meeting in your zone, join and skip as pull requests, a fair time poll."""
+"""SIGs from Slack: list, next meeting in your zone (Slack's, fetched after the ack), join and skip
+as pull requests, a fair-time poll computed after the ack from every member's zone fetched in
+parallel, votes on the real poll message, and the chair's choice as a pull request."""
 
 from __future__ import annotations
 
@@ -6,15 +8,16 @@ import json
 
 from icalendar import Calendar
 
+from bot.ceremonies.sigs import commands as c
 from mlhub import calendar
 from mlhub.content import load
 from mlhub.content.loader import read
 
-from .bot_fixtures import SECRET, wait_until
+from .bot_fixtures import wait_until
 from .conftest import REPO, copy_repo
-from .fakes import slack_requests as req
+from .fakes import slack_requests as rq
 
-DIEGO, WEI, AMELIE, HANNAH = "U04DALVAREZ", "U04WZHANG01", "U04AMDURAND", "U04HOKAFOR1"
+DIEGO, WEI, AMELIE, HANNAH, KENJI = "U04DALVAREZ", "U04WZHANG01", "U04AMDURAND", "U04HOKAFOR1", "U04KTANAKA1"
 
 
 def answer(resp) -> str:
@@ -22,23 +25,32 @@ def answer(resp) -> str:
     return json.loads(resp.body)["text"]
 
 
-def test_list_info_and_next_in_your_time_zone(bot):
-    assert "sig-serving" in answer(bot.send(req.command(SECRET, WEI, "list", command="/sig")))
-    assert "Chairs: diego-alvarez" in answer(bot.send(req.command(SECRET, WEI, "info sig-serving", command="/sig")))
-    # Amélie's Slack profile says Europe/Paris; the Pipelines sync is 10:00 in New York
-    nxt = answer(bot.send(req.command(SECRET, AMELIE, "next sig-pipelines", command="/sig")))
-    assert "16:00 (Europe/Paris)" in nxt
-    assert "unknown SIG" in answer(bot.send(req.command(SECRET, WEI, "info sig-nope", command="/sig")))
+def responded(bot) -> list[str]:
+    return [r.args["text"] for r in bot.slack.responses if r.ok]
+
+
+def test_list_info_and_next_in_the_zone_slack_knows(bot):
+    assert "sig-serving" in answer(bot.command(WEI, "/sig", "list"))
+    assert "Chairs: diego-alvarez" in answer(bot.command(WEI, "/sig", "info sig-serving"))
+    # people.yaml puts Hannah in London; Slack knows she moved to Toronto. The first time, the bot
+    # asks Slack after the ack and answers through the response URL; then it knows.
+    first = bot.command(HANNAH, "/sig", "next sig-pipelines")
+    assert (first.status, first.body) == (200, "")
+    wait_until(lambda: responded(bot))
+    assert responded(bot) == ["Next SIG Notebooks &amp; Pipelines sync: Wed 25 Nov 10:00 (America/Toronto) · "
+                              "https://meet.corp.example/sig-pipelines"]
+    again = answer(bot.command(HANNAH, "/sig", "next sig-pipelines"))
+    assert "10:00 (America/Toronto)" in again
+    assert len(bot.slack.delivered("users.info")) == 1  # cached
+    assert "unknown SIG" in answer(bot.command(WEI, "/sig", "info sig-nope"))
 
 
 def test_join_and_skip_become_pull_requests_that_validate(bot, tmp_path):
-    assert "Proposed" in answer(bot.send(req.command(SECRET, WEI, "join sig-serving", command="/sig")))
+    assert "Proposed" in answer(bot.command(WEI, "/sig", "join sig-serving"))
     wait_until(lambda: len(bot.github.pulls) == 1)
-    assert "only the chairs" in answer(bot.send(req.command(SECRET, WEI, "skip sig-serving 2026-12-10",
-                                                            command="/sig")))
-    assert "does not meet" in answer(bot.send(req.command(SECRET, DIEGO, "skip sig-serving 2026-12-03",
-                                                          command="/sig")))
-    assert "Proposed" in answer(bot.send(req.command(SECRET, DIEGO, "skip sig-serving 2026-12-10", command="/sig")))
+    assert "only the chairs" in answer(bot.command(WEI, "/sig", "skip sig-serving 2026-12-10"))
+    assert "does not meet" in answer(bot.command(DIEGO, "/sig", "skip sig-serving 2026-12-03"))
+    assert "Proposed" in answer(bot.command(DIEGO, "/sig", "skip sig-serving 2026-12-10"))
     wait_until(lambda: len(bot.github.pulls) == 2)
     join, skip = bot.github.pulls
     joined = bot.github.files[join.head]["community/sigs.yaml"]
@@ -54,21 +66,58 @@ def test_join_and_skip_become_pull_requests_that_validate(bot, tmp_path):
     assert int(event["SEQUENCE"]) == 1  # the feed tells calendar clients the occurrence changed
     base = next(iter(Calendar.from_ical(calendar.feeds(load(REPO))["sig-serving.ics"]).walk("VEVENT")))
     assert int(base["SEQUENCE"]) == 0
+    wait_until(lambda: len([t for t in responded(bot) if "pull/" in t]) == 2, timeout=30)
+    told = sorted(t for t in responded(bot) if "pull/" in t)
+    assert told[0].startswith("Skip SIG Model Serving sync on 2026-12-10: ") and told[1].startswith("Wei Zhang joins")
 
 
-def test_schedule_posts_a_poll_and_the_chairs_choice_is_a_pull_request(bot, tmp_path):
-    assert "Posted a poll" in answer(bot.send(req.command(SECRET, DIEGO, "schedule sig-serving", command="/sig")))
-    poll = bot.slack.wait_for("chat.postMessage")[0]
-    assert poll["channel"] == "#sig-serving"
-    blocks = poll["blocks"] if isinstance(poll["blocks"], list) else json.loads(poll["blocks"])
-    assert sum(1 for b in blocks if b.get("accessory", {}).get("action_id") == "sig_vote") == 3
-    bot.send(req.action(SECRET, HANNAH, "sig_vote", "sig-serving|2"))
+def test_schedule_posts_a_poll_after_the_ack_and_the_chairs_choice_is_a_pull_request(bot, tmp_path):
+    assert "poll will appear in #sig-serving" in answer(bot.command(DIEGO, "/sig", "schedule sig-serving"))
+    assert "being prepared already" in answer(bot.command(DIEGO, "/sig", "schedule sig-serving"))
+    wait_until(lambda: bot.deps.store.poll("sig-serving") and bot.deps.store.poll("sig-serving")["ts"])
+    poll = bot.deps.store.poll("sig-serving")
+    channel = bot.slack.channel("sig-serving")
+    assert poll["channel"] == channel.id
+    message = channel.messages[poll["ts"]]
+    assert sum(1 for b in message["blocks"] if b.get("accessory", {}).get("action_id") == "sig_vote") == 3
+    # every member's zone, asked of Slack once each
+    assert sorted(a["user"] for a in bot.slack.delivered("users.info")) == sorted([DIEGO, HANNAH, KENJI])
+    bot.send(rq.click(bot.slack, HANNAH, "sig-serving", poll["ts"], "sig_vote", "sig-serving|2"))
+    wait_until(lambda: "1 vote" in json.dumps(channel.messages[poll["ts"]]["blocks"]))
     assert bot.deps.store.poll("sig-serving")["votes"] == {"2": ["hannah-okafor"]}
-    assert "Proposed the new time" in answer(bot.send(req.command(SECRET, DIEGO, "choose sig-serving 1",
-                                                                  command="/sig")))
+    bot.send(rq.click(bot.slack, HANNAH, "sig-serving", poll["ts"], "sig_vote", "sig-serving|1"))
+    wait_until(lambda: bot.deps.store.poll("sig-serving")["votes"] == {"1": ["hannah-okafor"], "2": []})
+    wait_until(lambda: "Your vote for option 1 is counted (a new vote replaces it)." in responded(bot))
+    assert "Proposed the new time" in answer(bot.command(DIEGO, "/sig", "choose sig-serving 1"))
     wait_until(lambda: bot.github.pulls)
     text = bot.github.files[bot.github.pulls[0].head]["community/sigs.yaml"]
     repo = copy_repo(tmp_path / "repo")
     repo.path("community/sigs.yaml").write_text(text)
     hub, problems = read(repo.root)
     assert problems == [] and hub.sig("sig-serving").meetings[0].tz == "UTC"
+    bot.slack.quiet(0.3)
+    assert bot.slack.failed() == []
+
+
+def test_commands_parse_alone():
+    assert c.parse("next SIG-Serving") == c.Next("sig-serving")
+    assert c.parse("choose sig-serving 2") == c.Choose("sig-serving", 2)
+    for bad in ("next", "choose sig-serving two", "skip sig-serving tomorrow", "frob x"):
+        try:
+            c.parse(bad)
+        except Exception as exc:
+            assert str(exc).startswith(("usage", "I don't know")), exc
+        else:
+            raise AssertionError(bad)
+
+
+def test_a_channel_renamed_in_slack_keeps_getting_the_posts(bot):
+    answer(bot.command(DIEGO, "/sig", "schedule sig-serving"))
+    wait_until(lambda: (bot.deps.store.poll("sig-serving") or {}).get("ts"))
+    channel = bot.slack.channel("sig-serving")
+    bot.slack.ws.rename("sig-serving", "sig-model-serving")  # content still says sig-serving
+    answer(bot.command(DIEGO, "/sig", "schedule sig-serving"))
+    wait_until(lambda: len([m for m in channel.messages.values() if "When should" in m["text"]]) == 2)
+    assert len(bot.slack.delivered("conversations.list")) == 1  # the id was found once, then stored
+    bot.slack.quiet(0.3)
+    assert bot.slack.failed() == []

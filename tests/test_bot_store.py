@@ -1,38 +1,89 @@
-"""The bot's store on SQLite and on a real PostgreSQL server."""
+"""The bot's store on SQLite and on a real PostgreSQL server: Alembic migrations (from nothing, and
+from the hand-written migrations' schema), named locks across processes, and the queries."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect, text
 
-from bot.store import MIGRATIONS, Store
+from bot.store import HEAD, Store
+from bot.store.tables import metadata
 from mlhub.content.models import Disposition
 from mlhub.rfc import fcp as rules
 
+NOW = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
+
+
+def drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+        for table in ("alembic_version", "schema_version", "outbox"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
+def url(request, tmp_path):
     if request.param == "sqlite":
-        yield Store(f"sqlite:///{tmp_path / 'bot.sqlite'}")
+        yield f"sqlite:///{tmp_path / 'bot.sqlite'}"
         return
-    url = request.getfixturevalue("postgres_url")
-    s = Store(url)
-    yield s
-    from bot.store import metadata
+    pg = request.getfixturevalue("postgres_url")
+    drop_everything(pg)
+    yield pg
+    drop_everything(pg)
 
-    with s.engine.begin() as conn:  # a clean database for the next test
-        metadata.drop_all(conn)
+
+@pytest.fixture
+def store(url):
+    s = Store(url, clock=lambda: NOW)
+    yield s
     s.engine.dispose()
 
 
-def test_migrations_run_once(store):
-    assert store.migrate() == MIGRATIONS[-1][0]
-    assert store.migrate() == MIGRATIONS[-1][0]
-    with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == len(MIGRATIONS)
+def test_migrations_run_once_to_the_newest_revision(url):
+    first = Store(url)
+    assert first.revision() == HEAD
+    assert first.migrate() == HEAD  # again: nothing to do
+    with first.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    assert tables == set(metadata.tables) | {"alembic_version"}
+    first.engine.dispose()
+
+
+def legacy_v4(url: str) -> None:
+    """A store as the hand-written migrations left it: their four versions, and an FCP whose JSON
+    kept the bot's bookkeeping."""
+    from alembic import command
+
+    from bot.store import _alembic
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(_alembic(conn), "0001")
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO schema_version VALUES (1), (2), (3), (4)"))
+        fcp = rules.to_json(rules.Fcp(3, "sig-pipelines", ("lea-fischer",), Disposition.accept, "hannah-okafor", NOW))
+        conn.execute(text("INSERT INTO fcps (rfc, data, updated) VALUES (3, :d, :u)"),
+                     {"d": json.dumps(fcp | {"decided_on": "2026-12-01", "announced": True}), "u": NOW})
+    engine.dispose()
+
+
+def test_a_store_made_by_the_hand_written_migrations_is_upgraded_and_keeps_its_data(url):
+    legacy_v4(url)
+    s = Store(url)
+    assert s.revision() == HEAD
+    row = s.fcp(3)
+    assert row.fcp.proposed_by == "hannah-okafor" and (row.decided_on, row.announced) == ("2026-12-01", True)
+    with s.engine.connect() as conn:
+        assert "schema_version" not in inspect(conn).get_table_names()
+    s.engine.dispose()
 
 
 def test_sqlite_uses_wal(tmp_path):
@@ -51,23 +102,55 @@ def test_event_ids_are_recorded_once_even_concurrently(store):
     assert sorted(results) == [False] * 7 + [True]
 
 
+def _hold(url: str, name: str, taken, release) -> None:
+    s = Store(url, migrate=False)
+    with s.lock(name) as got:
+        taken.put(got)
+        release.wait(10)
+
+
+def test_a_named_lock_holds_across_processes(store, url):
+    ctx = multiprocessing.get_context("spawn")
+    taken, release = ctx.Queue(), ctx.Event()
+    other = ctx.Process(target=_hold, args=(url, "ticker", taken, release))
+    other.start()
+    try:
+        assert taken.get(timeout=60) is True
+        with store.lock("ticker", wait=False) as mine:
+            assert mine is False  # the other process has it
+        with store.lock("another", wait=False) as mine:
+            assert mine is True
+    finally:
+        release.set()
+        other.join(20)
+    with store.lock("ticker", wait=False) as mine:
+        assert mine is True
+
+
 def test_fcp_state_round_trips(store):
-    now = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
-    state = rules.Fcp(3, "sig-pipelines", ("lea-fischer",), Disposition.accept, "hannah-okafor", now, "feast",
+    state = rules.Fcp(3, "sig-pipelines", ("lea-fischer",), Disposition.accept, "hannah-okafor", NOW, "feast",
                       "Adopt Feast.", frozenset({"hannah-okafor"}),
-                      (rules.Concern("cost", "sofia-martins", now, None, True),), now, None,
-                      dt.timedelta(days=2), "paused")
-    store.save_fcp(3, rules.to_json(state))
+                      (rules.Concern("cost", "sofia-martins", NOW, None, True),), NOW, None,
+                      dt.timedelta(days=2), rules.FcpState.paused)
+    store.save_fcp(state)
     store.set_message(3, "C1", "1.2")
-    data, channel, ts = store.fcp(3)
-    assert rules.from_json(data) == state and (channel, ts) == ("C1", "1.2")
-    store.save_fcp(3, rules.to_json(rules.Fcp(**{**state.__dict__, "state": "running"})))
-    assert rules.from_json(store.fcp(3)[0]).state == "running"
-    assert len(store.fcps()) == 1
+    row = store.fcp(3)
+    assert row.fcp == state and (row.channel, row.ts, row.announced) == ("C1", "1.2", False)
+    store.save_fcp(rules.Fcp(**{**state.__dict__, "state": rules.FcpState.running}))
+    assert store.fcp(3).fcp.state is rules.FcpState.running and len(store.fcps()) == 1
+    assert store.mark_announced(3) and not store.mark_announced(3)
 
 
-def test_filings(store):
-    store.add_filing(3, "rfc/0003", "rfcs/0003-x.md", "http://x/pull/1", "U1", "id-1")
+def test_filings_polls_zones_and_channels(store):
+    store.add_filing(3, "rfc/0003", "rfcs/0003-x.md", "http://x/pull/1", "U1", "id-1", "---\n")
     store.add_filing(3, "rfc/0003", "rfcs/0003-x.md", "http://x/pull/1", "U1", "id-1")  # idempotent
-    assert [f["number"] for f in store.filings()] == [3]
-    assert store.filing(3)["branch"] == "rfc/0003" and store.filing(4) is None
+    assert [f["number"] for f in store.filings()] == [3] and store.filing(3)["text"] == "---\n"
+    assert store.filing(4) is None
+    assert store.request_poll("sig-a") and not store.request_poll("sig-a")  # one poll in preparation
+    assert store.poll("sig-a") is None and not store.vote("sig-a", "1", "x")
+    store.save_poll("sig-a", [[0, 600]], [1])
+    assert store.vote("sig-a", "1", "x") and store.poll("sig-a")["votes"] == {"1": ["x"]}
+    store.save_zone("U1", "America/Toronto")
+    assert store.zones(["U1", "U2"], dt.timedelta(hours=1)) == {"U1": "America/Toronto"}
+    store.save_channel("sig-serving", "C0000004")
+    assert store.channel_id("sig-serving") == "C0000004" and store.channel_id("nope") is None

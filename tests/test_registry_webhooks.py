@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 from bot.ceremonies import registry
-from bot.http import make_server, serve_in_thread
+from bot.server import wsgi
 from mlhub import registry as routes_of
 from mlhub.config import Secret
 from mlhub.content import load, validate
@@ -43,8 +43,7 @@ def bridge(bot, mlflow):
         captured.append((headers, body))
         return handler(headers, body)
 
-    server = make_server(bot.app, "127.0.0.1", 0, {registry.PATH: capture})
-    serve_in_thread(server)
+    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}))  # the production server's WSGI app
     url = f"http://127.0.0.1:{server.server_address[1]}{registry.PATH}"
     print(connect(mlflow.url, url, HOOK_SECRET, embedded=True))
     time.sleep(1.2)  # the server's webhook cache (1 s here) forgets the previous test's hook
@@ -58,9 +57,28 @@ def bridge(bot, mlflow):
     server.server_close()
 
 
+def wsgi_server(app):
+    """The WSGI application in a threaded wsgiref server (the tests need it in this process)."""
+    import threading
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    class Threaded(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, app, server_class=Threaded, handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def posts(bot, channel):
-    """Messages Slack accepted in a channel (failed attempts are not posts)."""
-    return [m for m in bot.slack.delivered("chat.postMessage") if m.get("channel") == channel]
+    """Messages Slack accepted in a channel (failed attempts are not posts); channel by name."""
+    cid = bot.slack.channel(channel.lstrip("#")).id
+    return [m for m in bot.slack.delivered("chat.postMessage") if m.get("channel") == cid]
 
 
 def post(url, headers, body):

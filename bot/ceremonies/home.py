@@ -1,55 +1,58 @@
-"""App Home: your SIGs, the next ceremonies in your own time zone, the RFCs waiting for you."""
+"""App Home: your SIGs, the next ceremonies in your own time zone, the RFCs waiting for you.
+Published after the event's ack, and only for the Home tab; people's Slack zones are refreshed on
+every tick so that it, `/sig next` and the fair-time polls rarely wait for Slack."""
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from bot import blocks
 from bot.deps import Deps
+from bot.mrkdwn import safe
 from mlhub import calendar
 from mlhub.rfc import fcp as rules
 
-COMMANDS: list[str] = []
+COMMAND = None
 ACTIONS: list[str] = []
 VIEWS: list[str] = []
 SHORTCUTS: list[str] = []
 EVENTS = ["app_home_opened"]
+ZONES_PER_TICK = 50  # users.info is Tier 4 (100+ per minute)
 
 
-def user_zone(client, user: str, fallback: str | None) -> ZoneInfo:
-    """The user's zone from Slack (users.info), else people.yaml, else UTC."""
-    try:
-        tz = client.users_info(user=user)["user"].get("tz")
-    except Exception:  # Slack unreachable or user unknown: the repository still knows
-        tz = None
-    for name in (tz, fallback, "UTC"):
-        if name and calendar.zone(name):
-            return ZoneInfo(name)
-    return ZoneInfo("UTC")
-
-
-def view(deps: Deps, user: str, zone: ZoneInfo, now: dt.datetime) -> dict:
+def view(deps: Deps, user: str, now: dt.datetime) -> dict:
     hub = deps.hub()
     person = deps.person(user)
+    zone = deps.zones.best(user, person.tz if person else None)
     pid = person.id if person else None
     sigs = [s for s in hub.sigs if pid and pid in {*s.members, *s.chairs, *s.tech_leads, *s.rfc_approvers}]
     mine = {s.id for s in sigs} | {"ml-sync", "community-sessions"}
-    meetings = [f"• {o.start.astimezone(zone):%a %d %b %H:%M} ({zone.key}) · {o.meeting.title}"
+    meetings = [f"• {o.start.astimezone(zone):%a %d %b %H:%M} ({zone.key}) · {safe(o.meeting.title)}"
                 for o in calendar.upcoming(hub, now, days=14) if o.calendar in mine][:8]
     waiting = []
-    for data in deps.store.fcps():
-        state = rules.from_json(data)
-        eligible = rules.state_of(hub, state).eligible
-        if pid in eligible and pid not in state.signoffs and state.state in ("proposed", "running", "paused"):
-            waiting.append(f"• RFC {state.rfc:04d}: your sign-off (`/rfc approve {state.rfc}`)")
-    return blocks.home(hub, person, sigs, meetings, waiting)
+    for row in deps.store.fcps():
+        fcp = row.fcp
+        if pid in rules.state_of(hub, fcp).eligible and pid not in fcp.signoffs and fcp.state in rules.OPEN:
+            waiting.append(f"• RFC {fcp.rfc:04d}: your sign-off (`/rfc approve {fcp.rfc}`)")
+    return blocks.home(person, sigs, meetings, waiting)
+
+
+def refresh_zones(deps: Deps, client, now: dt.datetime) -> None:
+    deps.zones.refresh(client, [p.slack_id for p in deps.hub().people], limit=ZONES_PER_TICK)
 
 
 def register(app, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    def on_home(event, client):
+    def home_tab(event) -> bool:
+        return event.get("tab", "home") == "home"
+
+    def ack_event(ack):
+        ack()
+
+    def publish(event, client):
         user = event["user"]
-        person = deps.person(user)
-        zone = user_zone(client, user, person.tz if person else None)
-        client.views_publish(user_id=user, view=view(deps, user, zone, deps.clock()))
+        deps.zones.refresh(client, [user])
+        client.views_publish(user_id=user, view=view(deps, user, deps.clock()))
+
+    app.event("app_home_opened", matchers=[home_tab])(ack=ack_event, lazy=[publish])
+    app.event("app_home_opened")(ack_event)  # the Messages tab: nothing to render
+    deps.jobs.every_tick(refresh_zones)

@@ -8,11 +8,16 @@ import hashlib
 import hmac
 import json
 import logging
+import time
+
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.mrkdwn import safe
+from bot.refusal import Refusal
 from mlhub import calendar, registry
 
-COMMANDS: list[str] = []
+COMMAND = None
 ACTIONS: list[str] = []
 VIEWS: list[str] = []
 SHORTCUTS: list[str] = []
@@ -52,16 +57,17 @@ def _link(deps: Deps, name: str, version: str | None) -> str:
 
 
 def describe(event: str, data: dict) -> str:
-    name, version = data.get("name", "?"), data.get("version")
+    name, version = safe(str(data.get("name", "?")), 200), data.get("version")
     if event == "registered_model.created":
         return f"New registered model `{name}`"
     if event == "model_version.created":
         run = f" from run `{data['run_id']}`" if data.get("run_id") else ""
         return f"Model `{name}` has a new version *{version}*{run}"
     if event == "model_version_tag.set":
-        return f"Model `{name}` version {version}: tag `{data.get('key')}` = `{data.get('value')}`"
+        return f"Model `{name}` version {version}: tag `{safe(str(data.get('key')), 200)}` = " \
+               f"`{safe(str(data.get('value')), 500)}`"
     if event == "model_version_alias.created":
-        return f"Model `{name}`: alias *{data.get('alias')}* now points at version {version}"
+        return f"Model `{name}`: alias *{safe(str(data.get('alias')), 200)}* now points at version {version}"
     return f"Registry event {event} on `{name}`"
 
 
@@ -83,7 +89,7 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
             return 400, "not an MLflow webhook payload"
         hub = deps.hub()
         sig = registry.owner(hub, data.get("name", ""), data.get("tags") or {})
-        channel = f"#{sig.slack_channel}" if sig else f"#{deps.config.fallback_channel}"
+        channel = sig.slack_channel if sig else deps.config.fallback_channel
         text = describe(event, data) + _link(deps, data.get("name", ""), data.get("version"))
         if sig is None:
             text += " (no SIG owns this model: add a `registry` route in community/sigs.yaml)"
@@ -96,11 +102,12 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
                           "text": describe(event, data) + (f" ({sig.name})" if sig else "")}
         deps.store.add_registry_event(delivery, event, body, channel, text, agenda)  # before answering
         seen = deps.store.registry_event(delivery)
+        assert seen is not None, "stored just above"
     if not deps.store.claim_notification(delivery):
         return 200, "duplicate delivery: already handled"  # a concurrent delivery is posting it
     try:
-        client.chat_postMessage(channel=seen["channel"], text=seen["text"])
-    except Exception as exc:  # Slack down: MLflow retries, and the stored event is posted then
+        deps.channels.post(client, seen["channel"].lstrip("#"), seen["text"])
+    except (SlackApiError, Refusal, OSError) as exc:  # Slack down: MLflow retries; the stored event is posted then
         deps.store.release_notification(delivery)
         log.warning("could not post registry event %s: %s", delivery, exc)
         return 503, "stored; posting to Slack failed, retry"
@@ -112,6 +119,6 @@ def register(app, deps: Deps) -> None:
 
 
 def routes(app, deps: Deps) -> dict:
-    import time
-
+    # A signature's freshness is checked against the wall clock, as Bolt checks Slack's requests:
+    # it guards the transport, not the ceremonies' time.
     return {PATH: lambda headers, body: handle(deps, app.client, headers, body, time.time())}

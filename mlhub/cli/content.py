@@ -33,7 +33,7 @@ def validate(root: Path | None, as_json: bool, list_checks: bool) -> None:
     if list_checks:
         for name, doc in checks.LOADER_CHECKS.items():
             click.echo(f"{name:16} {doc}")
-        for chk in checks.REGISTRY.values():
+        for chk in checks.registry().values():
             click.echo(f"{chk.name:16} {' '.join(chk.doc.split())}")
         return
     _, problems = run(root or config().root)

@@ -111,19 +111,18 @@ def start_bot(live) -> None:
     connect the registry webhook to it; otherwise say how."""
     import os
     import secrets
-    import threading
 
     if not (os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET")):
         click.echo("mlhub: Slack bot not started: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
                    "(and SLACK_APP_TOKEN for Socket Mode); see docs/bot.md")
         return
     from bot.config import BotConfig
-    from bot.run import run
+    from bot.run import spawn
     from mlhub.registry.connect import ConnectError, connect
 
     os.environ.setdefault("MLHUB_WEBHOOK_SECRET", secrets.token_urlsafe(32))
     cfg = BotConfig.from_env()
-    threading.Thread(target=run, args=(cfg, click.echo), daemon=True, name="mlhub-bot").start()
+    spawn(click.echo)  # its own process: the production server (gunicorn) needs the main thread
     if live.mlflow_embedded:
         try:
             url = f"http://127.0.0.1:{cfg.port}/mlflow/webhook"

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import yaml
 
 from mlhub.rfc.template import slugify
 
 MAX_DEMO_MINUTES = 10
+
+
+class ProposalState(StrEnum):
+    """Where a demo proposal stands; assign() and the sessions ceremony move it."""
+
+    queued = "queued"  # waiting for a free slot
+    scheduled = "scheduled"  # has a slot; a presenter confirms it
+    confirmed = "confirmed"
+    withdrawn = "withdrawn"
+    given = "given"  # presented; its entry goes to demos/
+
+
+BOOKED = frozenset({ProposalState.scheduled, ProposalState.confirmed})
 
 
 @dataclass(frozen=True)
@@ -23,7 +37,7 @@ class Proposal:
     minutes: int
     links: tuple[tuple[str, str], ...] = ()
     notebook: str | None = None  # a notebook in demos/, verified like the tutorials
-    state: str = "queued"  # queued | scheduled | confirmed | withdrawn | given
+    state: ProposalState = ProposalState.queued
     session: str | None = None  # ISO date of the session it is scheduled in
     created: str = ""
 
@@ -32,24 +46,24 @@ def assign(proposals: list[Proposal], sessions: list[dt.date], capacity: int) ->
     """Give queued proposals, oldest first, a slot in the earliest session with room, where their
     team would not take every slot of that session."""
     out = list(proposals)
-    taken = {s: [p for p in out if p.session == s.isoformat() and p.state in ("scheduled", "confirmed")]
+    taken = {s: [p for p in out if p.session == s.isoformat() and p.state in BOOKED]
              for s in sessions}
     for i, p in sorted(enumerate(out), key=lambda ip: ip[1].created):
-        if p.state != "queued":
+        if p.state is not ProposalState.queued:
             continue
         for s in sessions:
             booked = taken[s]
             same_team = sum(1 for b in booked if b.team.lower() == p.team.lower())
             if len(booked) < capacity and (capacity == 1 or same_team < capacity - 1):
-                out[i] = replace(p, state="scheduled", session=s.isoformat())
+                out[i] = replace(p, state=ProposalState.scheduled, session=s.isoformat())
                 booked.append(out[i])
                 break
     return out
 
 
-def entry(p: Proposal, recording: str) -> tuple[str, str]:
-    """The demo's file in demos/ once it was given: (path, text)."""
-    date = p.session or dt.date.today().isoformat()
+def entry(p: Proposal, recording: str, today: dt.date) -> tuple[str, str]:
+    """The demo's file in demos/ once it was given: (path, text); dated by its session, else today."""
+    date = p.session or today.isoformat()
     front = {"title": p.title, "date": date, "presenters": list(p.presenters), "team": p.team,
              "tools": list(p.tools), "recording": recording}
     if p.links:

@@ -7,6 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from mlhub.clusters.health import Result
 from mlhub.clusters.health import Status as Health
@@ -96,50 +97,51 @@ def database(component: str, url: str, password: Secret | None, timeout: float, 
     return Finding(component, target, Status.ok if ok else Status.fail, version, detail, fix)
 
 
-def mlflow_migrations(conn) -> tuple[bool, str, str]:
-    """MLflow's alembic revision in its database against the head of the MLflow installed here."""
+def alembic_migrations(conn, head: str, missing: str, missing_fix: str, behind_fix: str) -> tuple[bool, str, str]:
+    """The alembic revision in a database against `head`, the newest revision this code ships."""
     from sqlalchemy import inspect, text
 
-    head = mlflow_schema_head()
     if not inspect(conn).has_table("alembic_version"):
-        return False, "no MLflow tables", "start the MLflow server once on this database (it creates them)"
+        return False, missing, missing_fix
     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if current == head:
         return True, f"migrations current ({current})", ""
-    return False, f"schema at {current}, this MLflow expects {head}", \
-        "back up the database, then run `mlflow db upgrade <URL>` with the server's MLflow version"
+    return False, f"schema at {current}, this code expects {head}", behind_fix
+
+
+def mlflow_migrations(conn) -> tuple[bool, str, str]:
+    """MLflow's alembic revision in its database against the head of the MLflow installed here."""
+    return alembic_migrations(conn, mlflow_schema_head(), "no MLflow tables",
+                              "start the MLflow server once on this database (it creates them)",
+                              "back up the database, then run `mlflow db upgrade <URL>` "
+                              "with the server's MLflow version")
 
 
 def mlflow_schema_head() -> str:
     """The newest alembic revision shipped with the MLflow installed here (what its server checks
     at start before refusing an out-of-date database)."""
-    from pathlib import Path
-
     import mlflow.store.db_migrations as migrations
+
+    return _head(Path(migrations.__file__).parent)
+
+
+def _head(script_location: Path) -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    cfg.set_main_option("script_location", str(script_location))
     return ",".join(ScriptDirectory.from_config(cfg).get_heads())
 
 
 def bot_migrations(conn) -> tuple[bool, str, str]:
-    """The bot store's schema version against the last of the bot's migrations."""
-    from sqlalchemy import inspect, text
+    """The bot store's alembic revision against the head of the bot's migrations."""
+    from bot.store.database import MIGRATIONS
 
-    from bot.store import MIGRATIONS
-
-    latest = MIGRATIONS[-1][0]
-    if not inspect(conn).has_table("schema_version"):
-        return False, "no bot tables", "start the bot once on this database (`mlhub bot` migrates it)"
-    current = conn.execute(text("SELECT max(version) FROM schema_version")).scalar() or 0
-    if current == latest:
-        return True, f"migrations current (version {current})", ""
-    if current > latest:
-        return False, f"schema version {current} is newer than this bot's {latest}", \
-            "run the same version of the hub as the bot replicas"
-    return False, f"schema version {current} of {latest}", "restart the bot (it migrates at start)"
+    return alembic_migrations(conn, _head(MIGRATIONS), "no bot tables",
+                              "start the bot once on this database (`mlhub bot` migrates it)",
+                              "run the same version of the hub as the bot replicas, then restart the bot "
+                              "(it migrates at start)")
 
 
 def object_store(endpoint: str | None, artifacts: Artifacts, credentials: S3Credentials | None,

@@ -7,18 +7,28 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select
 from sqlalchemy.engine import Engine
 
+
+class EntryState(StrEnum):
+    """Where a publish request stands."""
+
+    pending = "pending"  # stored; not (fully) published yet
+    done = "done"
+    failed = "failed"
+
+
 metadata = MetaData()
 outbox = Table(
     "outbox", metadata,
     Column("id", String(36), primary_key=True),
     Column("kind", String(32), nullable=False),
-    Column("state", String(16), nullable=False),  # pending | done | failed
+    Column("state", String(16), nullable=False),  # an EntryState
     Column("payload", Text, nullable=False),
     Column("journal", Text, nullable=False, default="{}"),
     Column("attempts", Integer, nullable=False, default=0),
@@ -32,7 +42,7 @@ outbox = Table(
 class Entry:
     id: str
     kind: str
-    state: str
+    state: EntryState
     payload: dict[str, Any]
     journal: dict[str, Any]
     attempts: int
@@ -66,7 +76,8 @@ class Outbox:
                 return self.get(entry_id)
             except KeyError:
                 pass
-        row = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state="pending", payload=json.dumps(payload),
+        row = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
+                   payload=json.dumps(payload),
                    journal="{}", attempts=0, message="stored, not yet published", created=now,
                    updated=now)
         with self.engine.begin() as conn:
@@ -88,7 +99,7 @@ class Outbox:
             raise KeyError(f"{len(rows)} outbox entries match {prefix!r}")
         return _entry(rows[0])
 
-    def entries(self, state: str | None = None) -> list[Entry]:
+    def entries(self, state: EntryState | str | None = None) -> list[Entry]:
         query = select(outbox).order_by(outbox.c.created)
         if state:
             query = query.where(outbox.c.state == state)
@@ -123,6 +134,6 @@ class EntryJournal:
 
 
 def _entry(row) -> Entry:
-    return Entry(id=row["id"], kind=row["kind"], state=row["state"], payload=json.loads(row["payload"]),
+    return Entry(id=row["id"], kind=row["kind"], state=EntryState(row["state"]), payload=json.loads(row["payload"]),
                  journal=json.loads(row["journal"]), attempts=row["attempts"], message=row["message"],
                  created=row["created"], updated=row["updated"])

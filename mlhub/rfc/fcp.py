@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from mlhub.content.hub import Hub
@@ -13,6 +14,20 @@ from mlhub.rfc.lifecycle import QuorumRule, QuorumState, quorum
 
 BUSINESS_DAYS = 5
 DEFAULT_TZ = "UTC"
+
+
+class FcpState(StrEnum):
+    """Where a final comment period stands; this module owns every move between them."""
+
+    proposed = "proposed"  # waiting for quorum
+    running = "running"  # quorum met, the clock runs
+    paused = "paused"  # a blocking concern stopped the clock
+    decided = "decided"
+    cancelled = "cancelled"
+
+
+OPEN = frozenset({FcpState.proposed, FcpState.running, FcpState.paused})
+CLOSED = frozenset({FcpState.decided, FcpState.cancelled})
 
 
 class FcpError(Exception):
@@ -43,7 +58,7 @@ class Fcp:
     started: dt.datetime | None = None  # when quorum was first met: the clock's start
     deadline: dt.datetime | None = None  # while the clock runs
     remaining: dt.timedelta | None = None  # business time left while paused
-    state: str = "proposed"  # proposed | running | paused | decided | cancelled
+    state: FcpState = FcpState.proposed
 
     @property
     def open_blocking(self) -> list[Concern]:
@@ -120,18 +135,19 @@ def state_of(hub: Hub, fcp: Fcp, rule: QuorumRule = DEFAULT_RULE) -> QuorumState
 
 def _advance(hub: Hub, fcp: Fcp, now: dt.datetime) -> Fcp:
     """Start, pause or resume the clock after any change."""
-    if fcp.state in ("decided", "cancelled"):
+    if fcp.state in CLOSED:
         return fcp
     tz = sig_zone(hub, hub.sig(fcp.sig))
     met = state_of(hub, fcp).met(DEFAULT_RULE)
     blocked = bool(fcp.open_blocking)
-    if fcp.state == "proposed" and met and not blocked:
-        return replace(fcp, state="running", started=now,
+    if fcp.state is FcpState.proposed and met and not blocked:
+        return replace(fcp, state=FcpState.running, started=now,
                        deadline=add_business_time(now, dt.timedelta(days=BUSINESS_DAYS), tz))
-    if fcp.state == "running" and blocked:
-        return replace(fcp, state="paused", remaining=business_time_between(now, fcp.deadline, tz), deadline=None)
-    if fcp.state == "paused" and not blocked and met:
-        return replace(fcp, state="running", deadline=add_business_time(now, fcp.remaining, tz), remaining=None)
+    if fcp.state is FcpState.running and blocked:
+        return replace(fcp, state=FcpState.paused, remaining=business_time_between(now, fcp.deadline, tz),
+                       deadline=None)
+    if fcp.state is FcpState.paused and not blocked and met:
+        return replace(fcp, state=FcpState.running, deadline=add_business_time(now, fcp.remaining, tz), remaining=None)
     return fcp
 
 
@@ -142,8 +158,8 @@ def signoff(hub: Hub, fcp: Fcp, person: str, now: dt.datetime) -> Fcp:
     if sig is None or not _approver_of(sig, person):
         raise FcpError(f"only RFC approvers of {fcp.sig} can sign off"
                        + (f" ({', '.join(sig.rfc_approvers)})" if sig else ""))
-    if fcp.state in ("decided", "cancelled"):
-        raise FcpError(f"the final comment period is {fcp.state}")
+    if fcp.state in CLOSED:
+        raise FcpError(f"the final comment period is {fcp.state.value}")
     return _advance(hub, replace(fcp, signoffs=fcp.signoffs | {person}), now)
 
 
@@ -171,17 +187,26 @@ def cancel(hub: Hub, fcp: Fcp, person: str) -> Fcp:
     sig = hub.sig(fcp.sig)
     if sig is None or not (_approver_of(sig, person) or person in sig.chairs):
         raise FcpError(f"only RFC approvers and chairs of {fcp.sig} can cancel a final comment period")
-    return replace(fcp, state="cancelled")
+    if fcp.state in CLOSED:
+        raise FcpError(f"the final comment period is already {fcp.state.value}")
+    return replace(fcp, state=FcpState.cancelled)
 
 
 def due(fcp: Fcp, now: dt.datetime) -> bool:
-    return fcp.state == "running" and fcp.deadline is not None and now >= fcp.deadline
+    return fcp.state is FcpState.running and fcp.deadline is not None and now >= fcp.deadline
+
+
+def decide(fcp: Fcp, now: dt.datetime) -> Fcp:
+    """The end of a running final comment period whose clock ran out."""
+    if not due(fcp, now):
+        raise FcpError(f"RFC {fcp.rfc:04d}'s final comment period is {fcp.state.value}, not due")
+    return replace(fcp, state=FcpState.decided)
 
 
 def time_left(hub: Hub, fcp: Fcp, now: dt.datetime) -> dt.timedelta | None:
-    if fcp.state == "running" and fcp.deadline:
+    if fcp.state is FcpState.running and fcp.deadline:
         return business_time_between(now, fcp.deadline, sig_zone(hub, hub.sig(fcp.sig)))
-    if fcp.state == "paused":
+    if fcp.state is FcpState.paused:
         return fcp.remaining
     return None
 
@@ -207,6 +232,7 @@ def to_json(fcp: Fcp) -> dict:
     data = asdict(fcp)
     data["signoffs"] = sorted(fcp.signoffs)
     data["disposition"] = fcp.disposition.value
+    data["state"] = fcp.state.value
     for key in ("proposed_at", "started", "deadline"):
         data[key] = data[key].isoformat() if data[key] else None
     data["remaining"] = fcp.remaining.total_seconds() if fcp.remaining is not None else None
@@ -229,5 +255,5 @@ def from_json(data: dict) -> Fcp:
                        for c in data["concerns"]),
         started=when(data["started"]), deadline=when(data["deadline"]),
         remaining=dt.timedelta(seconds=data["remaining"]) if data["remaining"] is not None else None,
-        state=data["state"],
+        state=FcpState(data["state"]),
     )

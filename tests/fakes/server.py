@@ -8,10 +8,15 @@ from collections import defaultdict
 from http.server import ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # a bot under load opens many connections at once
+    daemon_threads = True
+
+
 class LocalDouble:
     def __init__(self, handler):
         self.faults: dict[str, list[str]] = defaultdict(list)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

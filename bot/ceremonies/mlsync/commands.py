@@ -1,0 +1,98 @@
+"""`/mlsync` parsed into command objects; its help and usage lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.refusal import Refusal
+from bot.words import rest, split
+
+HELP = """*ML Sync* (`/mlsync ...`)
+• `/mlsync add TEXT` (or `/mlsync add` for a form, or the message shortcut *Add to ML Sync agenda*)
+• `/mlsync agenda`: the items for the next Sync
+• Hosts: `/mlsync decision TEXT` · `/mlsync action OWNER TEXT` · `/mlsync publish [YYYY-MM-DD]` \
+(the minutes, as a pull request)"""
+MAX_ITEM = 500
+USAGE = {"add": f"usage: /mlsync add TEXT (at most {MAX_ITEM} characters)",
+         "decision": "usage: /mlsync decision TEXT",
+         "action": "usage: /mlsync action OWNER TEXT (OWNER: a GitHub login from people.yaml)",
+         "publish": "usage: /mlsync publish [YYYY-MM-DD]"}
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Add:
+    text: str
+
+
+@dataclass(frozen=True)
+class Form:
+    """`/mlsync add` alone: the form."""
+
+
+@dataclass(frozen=True)
+class Agenda:
+    pass
+
+
+@dataclass(frozen=True)
+class Decision:
+    text: str
+
+
+@dataclass(frozen=True)
+class Action:
+    owner: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Publish:
+    day: dt.date | None
+
+
+Command = Help | Add | Form | Agenda | Decision | Action | Publish
+
+
+def item_text(text: str) -> str:
+    """An agenda item or note as stored: one line, not empty, not too long."""
+    text = " ".join(text.split())
+    if len(text) > MAX_ITEM:
+        raise Refusal(f"that is {len(text)} characters; an agenda item or note has at most {MAX_ITEM} "
+                      "(link to the details)")
+    return text
+
+
+def parse(text: str) -> Command:
+    words = split(text)
+    if not words:
+        return Help()
+    sub = words[0].text.lower()
+    tail = rest(text, words, 1)
+    if sub == "help":
+        return Help()
+    if sub == "agenda":
+        return Agenda()
+    if sub == "add":
+        return Add(item_text(tail)) if tail.strip() else Form()
+    if sub == "decision":
+        if not tail.strip():
+            raise Refusal(USAGE["decision"])
+        return Decision(item_text(tail))
+    if sub == "action":
+        if len(words) < 3:
+            raise Refusal(USAGE["action"])
+        return Action(words[1].text.lstrip("@"), item_text(rest(text, words, 2)))
+    if sub == "publish":
+        if len(words) > 2:
+            raise Refusal(USAGE["publish"])
+        try:
+            return Publish(dt.date.fromisoformat(words[1].text) if len(words) == 2 else None)
+        except ValueError:
+            raise Refusal(USAGE["publish"]) from None
+    raise Refusal(f"I don't know `/mlsync {sub[:40]}`. Try `/mlsync help`.")

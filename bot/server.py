@@ -1,0 +1,99 @@
+"""The production server: the Bolt app behind Bolt's own WSGI adapter, run by gunicorn with
+several gthread workers (processes × threads). Routes: POST /slack/events (Slack), POST
+/mlflow/webhook (MLflow's registry), GET /health. Each worker also runs the ticker (one process at
+a time actually ticks) and, in Socket Mode, holds its own Socket Mode connection.
+
+Why WSGI under gunicorn rather than ASGI under uvicorn: every listener, the store (SQLAlchemy)
+and the publisher (github3.py) are synchronous. Bolt's ASGI adapter runs a synchronous App's
+dispatch on the event loop, one request at a time per worker; AsyncApp would need async versions
+of all of them. gunicorn's gthread workers give blocking code real concurrency across cores, a
+listen backlog of 2048, keep-alive, and a master that restarts a worker that dies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+log = logging.getLogger("mlhub.bot.server")
+SLACK_PATH, HEALTH_PATH = "/slack/events", "/health"
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller
+Route = Callable[[dict[str, str], str], tuple[int, str]]  # (headers, body) -> (status, text)
+Factory = Callable[[], tuple[App, Any, dict[str, Route]]]  # -> (app, deps or None, extra routes)
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+           413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+def _plain(start_response, status: int, text: str) -> Iterable[bytes]:
+    data = text.encode()
+    start_response(f"{status} {REASONS.get(status, 'Error')}",
+                   [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    out = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    if environ.get("CONTENT_TYPE"):
+        out["Content-Type"] = environ["CONTENT_TYPE"]
+    return out
+
+
+def wsgi(app: App, routes: dict[str, Route]) -> Callable:
+    """One WSGI application for Slack's requests, the extra routes, and the health check."""
+    slack = SlackRequestHandler(app, SLACK_PATH)
+
+    def application(environ, start_response):
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH:
+            return _plain(start_response, 200, "ok") if method in ("GET", "HEAD") else \
+                _plain(start_response, 405, "")
+        if path != SLACK_PATH and path not in routes:
+            return _plain(start_response, 404, "")
+        if method != "POST":
+            return _plain(start_response, 405, "")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > MAX_BODY:
+            return _plain(start_response, 413, "")
+        if path == SLACK_PATH:
+            return slack(environ, start_response)
+        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+        status, text = routes[path](_headers(environ), body)
+        return _plain(start_response, status, text)
+
+    return application
+
+
+class Server(BaseApplication):
+    """gunicorn, configured in code: `mlhub bot` is the one way to start it."""
+
+    def __init__(self, factory: Factory, options: dict[str, Any], on_worker: Callable[[Any, Any], None] | None = None):
+        self.factory, self.options, self.on_worker = factory, options, on_worker
+        self.runtime: tuple[App, Any] | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        if self.on_worker:
+            self.cfg.set("post_worker_init", self._post_worker_init)
+
+    def load(self) -> Callable:
+        app, deps, routes = self.factory()  # in each worker: no connection crosses a fork
+        self.runtime = (app, deps)
+        return wsgi(app, routes)
+
+    @staticmethod
+    def _post_worker_init(worker) -> None:
+        server = worker.app
+        if server.runtime and server.on_worker:
+            server.on_worker(*server.runtime)
+
+
+def options(bind: str, workers: int, threads: int) -> dict[str, Any]:
+    return {"bind": [bind], "workers": workers, "threads": threads, "worker_class": "gthread",
+            "backlog": 2048, "keepalive": 5, "timeout": 30, "graceful_timeout": 10, "preload_app": False,
+            "accesslog": None, "errorlog": "-", "loglevel": "warning", "proc_name": "mlhub-bot"}

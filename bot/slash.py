@@ -1,0 +1,136 @@
+"""Slash commands, parsed then executed. The text is parsed once into a typed command object (or a
+Refusal); the ack listener executes it and answers at once; what must talk to Slack or GitHub
+afterwards (opening a form, the live FCP message, pull requests) is handed to a pool of follow-up
+threads, which tells the person how it went through the command's response URL. Bolt's lazy
+listeners would do the same after re-dispatching a deep copy of the request, which costs five
+times a whole command (bench/bot.py); the routing is class-based middleware, which Bolt hands the
+request without building every listener argument."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_sdk.errors import SlackApiError
+
+from bot.refusal import Refusal
+from mlhub.content.models import Person
+from mlhub.publish import PublishError
+
+log = logging.getLogger("mlhub.bot")
+NOT_A_MEMBER = ("I don't know you yet: add yourself to community/people.yaml with your Slack member id "
+                "(`slack_id`), then try again.")
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Who asked, from where."""
+
+    user: str
+    person: Person | None
+    channel: str
+
+    def member(self) -> Person:
+        if self.person is None:
+            raise Refusal(NOT_A_MEMBER)
+        return self.person
+
+
+@dataclass
+class After:
+    """What a follow-up gets: Slack's client, the way back to the person, the request's body."""
+
+    client: Any
+    respond: Callable[..., Any]
+    body: dict
+    ask: Ask
+    answered: bool = True  # the ack already said something
+
+    def say(self, text: str) -> None:
+        """A private answer to the person, through the response URL."""
+        self.respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def open_modal(self, view: dict, again: str) -> None:
+        """Open a form with the request's trigger; when Slack refuses, say why and what to type."""
+        try:
+            self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            why = {"expired_trigger_id": "the request expired before the form could open",
+                   "exchanged_trigger_id": "this request already opened a form",
+                   "invalid_trigger_id": "Slack did not recognise the request"}.get(error, f"Slack said {error}")
+            self.say(f"The form did not open: {why}. Type `{again}` again.")
+
+
+Run = Callable[[Any, Ask, Any], str]  # (deps, ask, command) -> the answer ("" when a modal opens)
+Follow = Callable[[Any, After, Any], None]  # (deps, after, command)
+
+
+def guarded(after: After, work: Callable[[], None]) -> None:
+    """Run a follow-up; tell the person when it fails instead of failing silently."""
+    try:
+        work()
+    except Refusal as exc:
+        after.say(str(exc))
+    except (PublishError, SlackApiError) as exc:
+        log.warning("follow-up of %s failed: %s", after.body.get("command"), exc)
+        after.say(f"Your request is stored, but what comes after it failed: {exc}. It is retried on the next "
+                  "change, or with `mlhub outbox retry`.")
+
+
+@dataclass(frozen=True)
+class Slash:
+    parse: Callable[[str], Any]
+    run: Run
+    follow: dict[type, Follow]
+    unanswered: frozenset[type] = frozenset()  # follow these up only when the ack said nothing
+
+
+class Route(Middleware):
+    """Passes a slash command the bot knows to the listener, its parser with it."""
+
+    def __init__(self, table: dict[str, Slash]):
+        self.table = table
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        slash = self.table.get(req.body.get("command", ""))
+        if slash is None:
+            return None  # not a command the bot knows: Bolt answers 404
+        req.context["slash"] = slash
+        return next()
+
+
+class Commands:
+    """Every slash command of the bot behind one listener; follow-ups on a pool of threads."""
+
+    def __init__(self, app, deps, threads: int = 16):
+        self.table: dict[str, Slash] = {}
+        self.deps = deps
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="mlhub-follow-up")
+        app.command(re.compile(r"^/"), middleware=[Route(self.table)])(self.answer)
+
+    def add(self, name: str, parse: Callable[[str], Any], run: Run, follow: dict[type, Follow],
+            unanswered: frozenset[type] = frozenset()) -> None:
+        """parse(text) -> a command object; run it in the ack; follow[type of it] after the ack
+        (for the types in `unanswered`, only when run() answered nothing: it needed Slack first)."""
+        self.table[name] = Slash(parse, run, follow, unanswered)
+
+    def answer(self, ack, context, body, client, respond):
+        slash: Slash = context["slash"]
+        try:
+            cmd = slash.parse(body.get("text") or "")
+            ask = Ask(body["user_id"], context.get("person"), body.get("channel_id", ""))
+            text = slash.run(self.deps, ask, cmd)
+        except Refusal as exc:
+            return ack(response_type="ephemeral", text=str(exc))
+        follow = slash.follow.get(type(cmd))
+        if follow is not None and not (text and type(cmd) in slash.unanswered):
+            after = After(client, respond, body, ask, answered=bool(text))
+            self.pool.submit(guarded, after, lambda: follow(self.deps, after, cmd))
+        return ack(response_type="ephemeral", text=text) if text else ack()

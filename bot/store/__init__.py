@@ -1,0 +1,283 @@
+"""The bot's store: every query the bot runs, each change one transaction, on the engine of
+bot.store.database (SQLite or PostgreSQL, Alembic migrations, named locks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.database import HEAD, Database, _alembic
+from bot.store.tables import (
+    agenda_items,
+    channels,
+    demos,
+    events,
+    fcps,
+    filings,
+    jobs,
+    metadata,
+    notes,
+    polls,
+    registry_events,
+    slack_users,
+    snapshots,
+)
+from mlhub.rfc import fcp as rules
+
+__all__ = ["FcpRow", "HEAD", "Store", "_alembic", "metadata", "jobs"]
+
+# The statements every command runs, built once: building a statement costs more than running it.
+AGENDA_OF_DAY = (select(agenda_items).where(agenda_items.c.ceremony == bindparam("ceremony"),
+                                            agenda_items.c.meeting_date == bindparam("day"))
+                 .order_by(agenda_items.c.created))
+FILINGS = select(filings).order_by(filings.c.number)
+FILING = select(filings).where(filings.c.number == bindparam("number"))
+FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
+ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
+
+
+@dataclass(frozen=True)
+class FcpRow:
+    fcp: rules.Fcp
+    channel: str | None
+    ts: str | None
+    decided_on: str | None
+    announced: bool
+
+
+class Store(Database):
+    # --- Events API redeliveries -------------------------------------------------------------------
+
+    def first_delivery(self, event_id: str) -> bool:
+        """Record an event id; False if it was already recorded (a redelivery)."""
+        return self._insert_once(events, event_id=event_id, received=self.clock())
+
+    # --- final comment periods --------------------------------------------------------------------------
+
+    def fcp(self, rfc: int) -> FcpRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(FCP, {"rfc": rfc}).mappings().first()
+        return _fcp_row(row) if row else None
+
+    def fcps(self) -> list[FcpRow]:
+        with self.engine.connect() as conn:
+            return [_fcp_row(r) for r in conn.execute(select(fcps).order_by(fcps.c.rfc)).mappings().all()]
+
+    def save_fcp(self, fcp: rules.Fcp, **extra: Any) -> None:
+        """Store an FCP's new state (extra: decided_on, announced) in one transaction."""
+        self._upsert(fcps, fcps.c.rfc, fcp.rfc, data=json.dumps(rules.to_json(fcp)), updated=self.clock(), **extra)
+
+    def set_message(self, rfc: int, channel: str, ts: str) -> None:
+        with self._begin() as conn:
+            conn.execute(update(fcps).where(fcps.c.rfc == rfc).values(channel=channel, message_ts=ts))
+
+    def mark_announced(self, rfc: int) -> bool:
+        """Take the right to announce a decision; False if it was already announced."""
+        with self._begin() as conn:
+            return conn.execute(update(fcps).where(fcps.c.rfc == rfc, fcps.c.announced.is_(False))
+                                .values(announced=True)).rowcount == 1
+
+    # --- RFCs filed from Slack ------------------------------------------------------------------------
+
+    def add_filing(self, number: int, branch: str, path: str, url: str | None, filed_by: str,
+                   outbox_id: str | None = None, text_: str | None = None) -> None:
+        self._insert_once(filings, number=number, branch=branch, path=path, url=url, filed_by=filed_by,
+                          outbox_id=outbox_id, text=text_)
+
+    def filing(self, number: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(FILING, {"number": number}).mappings().first()
+        return dict(row) if row else None
+
+    def filings(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(FILINGS).mappings().all()]
+
+    def set_filing_text(self, number: int, text_: str) -> None:
+        with self._begin() as conn:
+            conn.execute(update(filings).where(filings.c.number == number).values(text=text_))
+
+    # --- MLflow registry deliveries ------------------------------------------------------------------
+
+    def registry_event(self, delivery_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                               ).mappings().first()
+        return dict(row) if row else None
+
+    def add_registry_event(self, delivery_id: str, event_: str, payload: str, channel: str, text_: str,
+                           agenda: dict | None) -> None:
+        """Store a delivery and its agenda item in one transaction; a second call is a no-op."""
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(registry_events).values(
+                    delivery_id=delivery_id, event=event_, payload=payload, channel=channel, text=text_,
+                    notified=False, received=self.clock()))
+                if agenda:
+                    conn.execute(insert(agenda_items).values(**agenda, created=self.clock()))
+        except IntegrityError:
+            pass
+
+    def claim_notification(self, delivery_id: str) -> bool:
+        """Atomically take the right to post a delivery; False if another request already has it."""
+        with self._begin() as conn:
+            return conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                                .where(registry_events.c.notified.is_(False)).values(notified=True)).rowcount == 1
+
+    def release_notification(self, delivery_id: str) -> None:
+        """Posting failed: let the next delivery of the same event post it."""
+        with self._begin() as conn:
+            conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                         .values(notified=False))
+
+    # --- the ML Sync: agenda items and the hosts' notes ---------------------------------------------------
+
+    def add_agenda_item(self, key: str, meeting_date: str, source: str, text_: str, link: str | None = None) -> bool:
+        """False when the item is already there (the same source event)."""
+        return self._insert_once(agenda_items, key=key, ceremony="ml-sync", meeting_date=meeting_date,
+                                 source=source, text=text_, link=link, created=self.clock())
+
+    def set_agenda_link(self, key: str, link: str) -> None:
+        with self._begin() as conn:
+            conn.execute(update(agenda_items).where(agenda_items.c.key == key).values(link=link))
+
+    def agenda(self, ceremony: str = "ml-sync", meeting_date: str | None = None) -> list[dict]:
+        with self.engine.connect() as conn:
+            if meeting_date:
+                rows = conn.execute(AGENDA_OF_DAY, {"ceremony": ceremony, "day": meeting_date})
+            else:
+                rows = conn.execute(select(agenda_items).where(agenda_items.c.ceremony == ceremony)
+                                    .order_by(agenda_items.c.created))
+            return [dict(r) for r in rows.mappings().all()]
+
+    def add_note(self, note_id: str, meeting_date: str, kind: str, text_: str, by: str) -> None:
+        self._insert_once(notes, id=note_id, meeting_date=meeting_date, kind=kind, text=text_, by=by,
+                          created=self.clock())
+
+    def notes(self, meeting_date: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(notes).where(notes.c.meeting_date == meeting_date)
+                                                  .order_by(notes.c.created)).mappings().all()]
+
+    # --- demo proposals ---------------------------------------------------------------------------------
+
+    def proposals(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [json.loads(d) for d in conn.execute(select(demos.c.data)).scalars().all()]
+
+    def save_proposals(self, changed: list[dict]) -> None:
+        """Store several proposals in one transaction (an assignment moves them together)."""
+        now = self.clock()
+        with self._begin() as conn:
+            for data in changed:
+                if not conn.execute(update(demos).where(demos.c.id == data["id"])
+                                    .values(data=json.dumps(data), updated=now)).rowcount:
+                    conn.execute(insert(demos).values(id=data["id"], data=json.dumps(data), updated=now))
+
+    # --- SIG meeting-time polls ------------------------------------------------------------------------
+
+    def request_poll(self, sig: str, stale: dt.timedelta = dt.timedelta(minutes=5)) -> bool:
+        """Note that a chair asked for a poll; False if one is being prepared already."""
+        now = self.clock()
+        with self._begin() as conn:
+            row = conn.execute(select(polls.c.requested).where(polls.c.sig == sig).with_for_update()).first()
+            if row is None:
+                conn.execute(insert(polls).values(sig=sig, data="{}", updated=now, requested=now))
+                return True
+            if row.requested is not None and now - _aware(row.requested) < stale:
+                return False
+            conn.execute(update(polls).where(polls.c.sig == sig).values(requested=now))
+            return True
+
+    def save_poll(self, sig: str, slots_: list, sizes: list[int]) -> None:
+        data = json.dumps({"slots": slots_, "sizes": sizes, "votes": {}})
+        self._upsert(polls, polls.c.sig, sig, data=data, updated=self.clock(), requested=None, channel=None,
+                     message_ts=None)
+
+    def set_poll_message(self, sig: str, channel: str, ts: str) -> None:
+        with self._begin() as conn:
+            conn.execute(update(polls).where(polls.c.sig == sig).values(channel=channel, message_ts=ts))
+
+    def poll(self, sig: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(polls).where(polls.c.sig == sig)).mappings().first()
+        if row is None or row["data"] == "{}":
+            return None
+        return {**json.loads(row["data"]), "channel": row["channel"], "ts": row["message_ts"]}
+
+    def vote(self, sig: str, option: str, person: str) -> bool:
+        """One vote per person: a new vote replaces the old one. False when there is no poll."""
+        with self._begin() as conn:
+            row = conn.execute(select(polls.c.data).where(polls.c.sig == sig).with_for_update()).scalar()
+            if row is None or row == "{}":
+                return False
+            data = json.loads(row)
+            data["votes"] = {k: [p for p in v if p != person] for k, v in data["votes"].items()}
+            data["votes"].setdefault(option, []).append(person)
+            conn.execute(update(polls).where(polls.c.sig == sig).values(data=json.dumps(data), updated=self.clock()))
+            return True
+
+    # --- the scheduler's jobs and snapshots ------------------------------------------------------------
+
+    def job_keys(self, keys: list[str]) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(jobs.c.key).where(jobs.c.key.in_(keys))).scalars())
+
+    def add_job(self, **values: Any) -> bool:
+        return self._insert_once(jobs, **values)
+
+    def due_jobs(self, state: str, now: dt.datetime) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(jobs).where(jobs.c.state == state, jobs.c.due <= now)
+                                                  .order_by(jobs.c.due)).mappings().all()]
+
+    def move_job(self, key: str, expected: str, **values: Any) -> bool:
+        """Change a job only if it is still in the expected state (a claim); True when it was."""
+        with self._begin() as conn:
+            return conn.execute(update(jobs).where(jobs.c.key == key, jobs.c.state == expected)
+                                .values(**values)).rowcount == 1
+
+    def job_states(self, before: dt.datetime) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(jobs.c.state).where(jobs.c.due < before)).scalars())
+
+    def snapshot(self, key: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(snapshots.c.data).where(snapshots.c.key == key)).scalar()
+        return json.loads(row) if row else None
+
+    def save_snapshot(self, key: str, data: dict) -> None:
+        self._upsert(snapshots, snapshots.c.key, key, data=json.dumps(data), updated=self.clock())
+
+    # --- what Slack told us: time zones and channel ids ------------------------------------------------
+
+    def zones(self, users: list[str], fresh: dt.timedelta) -> dict[str, str | None]:
+        """Slack zones fetched within `fresh` (None: the profile has none), by user id."""
+        since = self.clock() - fresh
+        with self.engine.connect() as conn:
+            rows = conn.execute(ZONES, {"users": users}).mappings().all()
+        return {r["user_id"]: r["tz"] for r in rows if _aware(r["fetched"]) >= since}
+
+    def save_zone(self, user: str, tz: str | None) -> None:
+        self._upsert(slack_users, slack_users.c.user_id, user, tz=tz, fetched=self.clock())
+
+    def channel_id(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(channels.c.channel_id).where(channels.c.name == name)).scalar()
+
+    def save_channel(self, name: str, channel_id: str) -> None:
+        self._upsert(channels, channels.c.name, name, channel_id=channel_id, resolved=self.clock())
+
+
+def _fcp_row(row) -> FcpRow:
+    return FcpRow(rules.from_json(json.loads(row["data"])), row["channel"], row["message_ts"], row["decided_on"],
+                  bool(row["announced"]))
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite returns naive UTC
