@@ -30,7 +30,7 @@ Clock = Callable[[], dt.datetime]
 class HubCache:
     """The validated content, reloaded when a content file changes (checked at most every few s)."""
 
-    WATCHED = ("community", "catalog", "rfcs", "demos", "tutorials")
+    WATCHED = ("community", "catalog", "requests", "rfcs", "demos", "tutorials")
 
     def __init__(self, root: Path, every: float = 2.0):
         self.root, self.every = root, every

@@ -1,7 +1,8 @@
 """The production server: the Bolt app behind Bolt's own WSGI adapter, run by gunicorn with
 several gthread workers (processes × threads). Routes: POST /slack/events (Slack), POST
-/mlflow/webhook (MLflow's registry), GET /health. Each worker also runs the ticker (one process at
-a time actually ticks) and, in Socket Mode, holds its own Socket Mode connection.
+/mlflow/webhook (MLflow's registry), POST /feedback (readers of the site), GET /health. Each
+worker also runs the ticker (one process at a time actually ticks) and, in Socket Mode, holds its
+own Socket Mode connection.
 
 Why WSGI under gunicorn rather than ASGI under uvicorn: every listener, the store (SQLAlchemy)
 and the publisher (github3.py) are synchronous. Bolt's ASGI adapter runs a synchronous App's
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -23,9 +25,30 @@ log = logging.getLogger("mlhub.bot.server")
 SLACK_PATH, HEALTH_PATH = "/slack/events", "/health"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller
 Route = Callable[[dict[str, str], str], tuple[int, str]]  # (headers, body) -> (status, text)
-Factory = Callable[[], tuple[App, Any, dict[str, Route]]]  # -> (app, deps or None, extra routes)
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-           413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+           403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+           415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
+           503: "Service Unavailable"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str = ""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Web:
+    """A route that answers browsers: every method (CORS preflights too), the client's address,
+    and its own headers. handle(method, headers, body, client address) -> Reply."""
+
+    handle: Callable[[str, dict[str, str], str, str], Reply]
+    max_body: int = 16 * 1024
+
+
+Factory = Callable[[], tuple[App, Any, dict[str, Route | Web]]]  # -> (app, deps or None, extra routes)
 
 
 def _plain(start_response, status: int, text: str) -> Iterable[bytes]:
@@ -42,7 +65,30 @@ def _headers(environ: dict) -> dict[str, str]:
     return out
 
 
-def wsgi(app: App, routes: dict[str, Route]) -> Callable:
+def _reply(start_response, reply: Reply) -> Iterable[bytes]:
+    data = reply.body.encode()
+    start_response(f"{reply.status} {REASONS.get(reply.status, 'Error')}",
+                   [("Content-Type", reply.content_type), ("Content-Length", str(len(data))), *reply.headers])
+    return [data]
+
+
+def client_address(environ: dict) -> str:
+    """Who sent a request: the address the TLS proxy in front saw (the last X-Forwarded-For entry,
+    which the proxy appended: earlier ones are whatever the client claimed), else the peer's."""
+    forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    return forwarded[-1] if forwarded else environ.get("REMOTE_ADDR", "")
+
+
+def _web(route: Web, environ, start_response) -> Iterable[bytes]:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length > route.max_body:
+        return _reply(start_response, Reply(413, "too large"))
+    body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+    reply = route.handle(environ.get("REQUEST_METHOD", "GET"), _headers(environ), body, client_address(environ))
+    return _reply(start_response, reply)
+
+
+def wsgi(app: App, routes: dict[str, Route | Web]) -> Callable:
     """One WSGI application for Slack's requests, the extra routes, and the health check."""
     slack = SlackRequestHandler(app, SLACK_PATH)
 
@@ -53,6 +99,9 @@ def wsgi(app: App, routes: dict[str, Route]) -> Callable:
                 _plain(start_response, 405, "")
         if path != SLACK_PATH and path not in routes:
             return _plain(start_response, 404, "")
+        route = routes.get(path)
+        if isinstance(route, Web):
+            return _web(route, environ, start_response)
         if method != "POST":
             return _plain(start_response, 405, "")
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -61,7 +110,8 @@ def wsgi(app: App, routes: dict[str, Route]) -> Callable:
         if path == SLACK_PATH:
             return slack(environ, start_response)
         body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
-        status, text = routes[path](_headers(environ), body)
+        assert route is not None and not isinstance(route, Web)
+        status, text = route(_headers(environ), body)
         return _plain(start_response, status, text)
 
     return application

@@ -36,7 +36,7 @@ def bare_app(token: str, secret: str, slack_url: str) -> App:
 
 
 def main() -> None:
-    from bot.ceremonies import registry
+    from bot.ceremonies import routes
     from bot.config import BotConfig
     from bot.run import build, run
     from mlhub.config import Config, GitHubConfig, Secret
@@ -71,7 +71,7 @@ def main() -> None:
             return bare_app(TOKEN, SECRET, args.slack), None, {}
         app, deps = build(cfg, clock=clock, migrate=False,
                           publisher=GitHubPublisher(hub.github, RetryPolicy(attempts=3, base_delay=0.01)))
-        return app, deps, registry.routes(app, deps)
+        return app, deps, routes(app, deps)
 
     run(cfg, echo=lambda s: None, factory=factory, bind=f"fd://{args.fd}", ticker=False)
 

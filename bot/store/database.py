@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 Clock = Callable[[], dt.datetime]
 INSERTS: dict = {}  # a table's plain INSERT, parameters given at execution
 _local_locks: dict[str, threading.Lock] = {}

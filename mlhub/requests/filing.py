@@ -92,7 +92,7 @@ def change_for(hub: Hub, req: Request) -> Change:
                   author=(person.name, f"{person.id}@users.noreply.github.com") if person else None)
 
 
-def submit(hub: Hub, box: Outbox, new: NewRequest, today: dt.date) -> str:
+def submit(hub: Hub, box: Outbox, new: NewRequest, today: dt.date, entry_id: str | None = None) -> str:
     """Store a filing in the outbox (nothing remote yet); returns its id. ValueError naming what
     is wrong, and then nothing is stored."""
     new = completed(hub, new)
@@ -103,7 +103,7 @@ def submit(hub: Hub, box: Outbox, new: NewRequest, today: dt.date) -> str:
         request_for(new, slug(new.title))
     except ValidationError as exc:
         raise ValueError(str(exc)) from None
-    return box.add(KIND, dataclasses.asdict(new)).id
+    return box.add(KIND, dataclasses.asdict(new), entry_id).id
 
 
 def _free_id(base: str, taken: set[str], start: int = 1) -> str:

@@ -15,7 +15,7 @@ Votes = Mapping[str, str]  # person id -> their team when they voted
 
 def tally(votes: Votes, updated: dt.date | None = None) -> Tally:
     """Supporters sorted, each once; their teams sorted, each once."""
-    return Tally(supporters=sorted(votes), teams=sorted(set(votes.values())), updated=updated)
+    return Tally(supporters=sorted(votes), teams=sorted({t for t in votes.values() if t}), updated=updated)
 
 
 def same(a: Tally, b: Tally) -> bool:
@@ -31,6 +31,13 @@ def changed(req: Request, votes: Votes, today: dt.date) -> Request | None:
     return req.model_copy(update={"tally": new})
 
 
+def combined(hub: Hub, req: Request, stored: Votes) -> dict[str, str]:
+    """The published supporters (with their teams from people.yaml) and the votes stored since:
+    votes are only ever added, so the published tally is never lost."""
+    out = {p: (person.team or "") if (person := hub.person(p)) else "" for p in req.tally.supporters}
+    return out | dict(stored)
+
+
 def files(hub: Hub, votes: Mapping[str, Votes], today: dt.date) -> dict[str, str]:
     """{path: new text} of every request whose tally changed; empty means: open no pull request.
     Requests without stored votes keep the tally they have (votes are only ever added by the bot)."""
@@ -39,7 +46,7 @@ def files(hub: Hub, votes: Mapping[str, Votes], today: dt.date) -> dict[str, str
         req = hub.request(rid)
         if req is None:
             continue  # a request deleted from the repository: nothing to publish it to
-        if (new := changed(req, request_votes, today)) is not None:
+        if (new := changed(req, combined(hub, req, request_votes), today)) is not None:
             out[text.path(new)] = text.dump(new)
     return out
 
