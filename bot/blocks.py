@@ -133,7 +133,8 @@ def poll(sig_id: str, labels: list[str], votes: dict[str, list[str]]) -> tuple[s
 
 def request_modal(services: list[str], problem: str = "") -> dict:
     """The form of a new request; a message shortcut fills in the problem from the message."""
-    problem_input = _text_input(True, 4000) | ({"initial_value": problem} if problem else {})
+    # 3000 characters: Slack allows no more in a text input
+    problem_input = _text_input(True, 3000) | ({"initial_value": problem} if problem else {})
     return _modal("request_new", "Request", "File", [
         _input("title", "What do you ask for?", _text_input(max_length=120)),
         _input("problem", "The problem it solves", problem_input, hint="in your words; not a solution"),

@@ -3,6 +3,7 @@ demos, broken tutorials, service maturity, roadmap items), time-boxed to the mee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mlhub.content.hub import Hub
@@ -61,9 +62,10 @@ def changes(hub: Hub, before: Snapshot | None, broken: dict[str, str]) -> list[s
 
 
 def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list[str], minutes: int,
-          when: str = "", feedback: list[str] | None = None) -> str:
+          when: str = "", feedback: list[str] | None = None, escape: Callable[[str], str] = str) -> str:
     """The agenda as a Slack message: roadmap snapshot, changes, registry news, the community's
-    requests and reader feedback, team updates."""
+    requests and reader feedback, team updates. `escape` is applied to the requests' lines (titles
+    typed by anyone; the chat's markup must not read them)."""
     rm = hub.roadmap
     counts = {}
     for item in rm.items if rm else []:
@@ -75,7 +77,7 @@ def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list
              f"1. Roadmap {rm.quarter if rm else ''} ({box} min): {roadmap}",
              f"2. Changes since the last Sync ({box} min):"]
     parts += [f"   • {line}" for line in changed] or ["   • nothing changed"]
-    requests = asks.lines(hub, before.requests if before else None)
+    requests = [escape(x) for x in asks.lines(hub, before.requests if before else None)]
     if requests or feedback:
         parts.append("   • What the community asks for (accept into the roadmap or decline with a reason):")
         parts += [f"      ◦ {line}" for line in requests + (feedback or [])]

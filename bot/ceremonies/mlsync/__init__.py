@@ -132,7 +132,7 @@ def agenda_draft(deps: Deps, firing: Firing) -> str:
     since = firing.now - dt.timedelta(days=14)  # the answers since the last Sync, two weeks ago
     body = agenda.draft(hub, agenda.Snapshot(**before) if before else None, broken, extra,
                         int(meeting.duration.total_seconds() // 60), firing.when,
-                        feedback=[safe(x, 300) for x in feedback.summary(deps, since)])
+                        feedback=[safe(x, 300) for x in feedback.summary(deps, since)], escape=safe)
     deps.store.save_snapshot("ml-sync", agenda.snapshot(hub).to_json())
     return clip(body, 39_000)
 

@@ -289,7 +289,7 @@ def register(app, deps: Deps) -> None:
 
     def open_form(body, client, respond):
         message = body.get("message") or {}
-        problem = clip(plain(message.get("text") or ""), 4000)
+        problem = clip(plain(message.get("text") or ""), 3000)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=blocks_new(deps, problem))
         except SlackApiError as exc:
