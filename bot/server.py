@@ -42,9 +42,10 @@ class Reply:
 @dataclass(frozen=True)
 class Web:
     """A route that answers browsers: every method (CORS preflights too), the client's address,
-    and its own headers. handle(method, headers, body, client address) -> Reply."""
+    and its own headers. handle(method, headers, body, client address) -> Reply; body is None
+    when it was larger than max_body (read and dropped, so that the browser reads the answer)."""
 
-    handle: Callable[[str, dict[str, str], str, str], Reply]
+    handle: Callable[[str, dict[str, str], str | None, str], Reply]
     max_body: int = 16 * 1024
 
 
@@ -81,9 +82,15 @@ def client_address(environ: dict) -> str:
 
 def _web(route: Web, environ, start_response) -> Iterable[bytes]:
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    if length > route.max_body:
+    body: str | None = None
+    if length > MAX_BODY:
         return _reply(start_response, Reply(413, "too large"))
-    body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+    if length > route.max_body:
+        stream = environ["wsgi.input"]
+        while length > 0:  # drained: a browser still sending when the answer comes reads no answer
+            length -= len(stream.read(min(length, 64 * 1024)) or b"x" * length)
+    else:
+        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
     reply = route.handle(environ.get("REQUEST_METHOD", "GET"), _headers(environ), body, client_address(environ))
     return _reply(start_response, reply)
 

@@ -55,9 +55,10 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--socket", action="store_true", help="Socket Mode connections from each worker")
     p.add_argument("--bare", action="store_true", help="a bare Bolt app instead of the bot")
+    p.add_argument("--site", default=None, help="the site's address (MLHUB_SITE_URL): feedback's allowed origin")
     args = p.parse_args()
     state = Path(args.state)
-    hub = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=state,
+    hub = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=state, site_url=args.site,
                  github=GitHubConfig(args.github, Secret("test-token"), *args.repo.split("/", 1)))
     cfg = BotConfig(hub, Secret(TOKEN), Secret(SECRET), Secret(APP_TOKEN if args.socket else ""), args.slack,
                     args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads)

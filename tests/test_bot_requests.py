@@ -84,7 +84,8 @@ def test_a_similar_open_request_is_offered_before_filing(bot):
     resp = bot.send(rq.submit(bot.slack, LEA, view, values))
     errors = json.loads(resp.body)
     assert resp.status == 200 and errors["response_action"] == "errors"
-    assert "`feature-store`" in errors["errors"]["problem"] and "/request support feature-store" in errors["errors"]["problem"]
+    said = errors["errors"]["problem"]
+    assert "`feature-store`" in said and "/request support feature-store" in said
     assert bot.github.pulls == [] and bot.deps.outbox.entries() == []
     resp = bot.send(rq.submit(bot.slack, LEA, view, values | {"duplicates": "file"}))
     assert (resp.status, resp.body) == (200, "")
@@ -210,7 +211,8 @@ def test_commands_parse(typed, expected):
 
 
 @pytest.mark.parametrize("typed, usage", [
-    ("support", "usage: /request support ID"), ("accept a", "usage: /request accept"), ("decline a", "usage: /request decline"),
+    ("support", "usage: /request support ID"), ("accept a", "usage: /request accept"),
+    ("decline a", "usage: /request decline"),
     ("list a b", "usage: /request list"), ("vote a", "I don't know `/request vote a`"), ("new x", "I don't know"),
     ("decline a " + "x" * 501, "at most 500"),
 ])

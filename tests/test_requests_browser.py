@@ -19,13 +19,14 @@ pytestmark = pytest.mark.browser
 EVIL = "<img src=x onerror=\"window.__owned=1\"> Feature <b>store</b>"
 
 
-def build_and_serve(tmp_path_factory, feedback_url: str | None, edit=None):
+def build_and_serve(tmp_path_factory, feedback_url: str | None, edit=None, port: int = 0):
     """A copy of the repository (edited), built with the feedback form pointed at feedback_url, served."""
     repo = copy_repo(tmp_path_factory.mktemp("repo"))
     if edit:
         edit(repo)
     out = tmp_path_factory.mktemp("site")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(out)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_QuietHandler,
+                                                                                  directory=str(out)))
     base = f"http://127.0.0.1:{server.server_address[1]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLHUB_")} | {
         "NO_MKDOCS_2_WARNING": "1", "MLHUB_SITE_URL": base + "/", "MLHUB_STATE_DIR": str(repo.root / ".state")}

@@ -84,7 +84,7 @@ class Endpoint:
             return None
         return (("Access-Control-Allow-Origin", allowed or "*"), ("Vary", "Origin"))
 
-    def __call__(self, method: str, headers: dict[str, str], body: str, address: str) -> Reply:
+    def __call__(self, method: str, headers: dict[str, str], body: str | None, address: str) -> Reply:
         cors = self.cors(headers)
         if cors is None:
             return _json(403, (), error="feedback is accepted from the hub's site only")
@@ -98,7 +98,7 @@ class Endpoint:
             wait = self.limiter.retry_after(address)
             return _json(429, cors + (("Retry-After", str(wait)),),
                          error=f"Too much feedback from your address: try again in {wait} s.")
-        if len(body.encode()) > MAX_BODY:
+        if body is None or len(body.encode()) > MAX_BODY:
             return _json(413, cors, error=f"Feedback is at most {MAX_BODY // 1024} KB.")
         if not headers.get("Content-Type", "").startswith("application/json"):
             return _json(415, cors, error="send JSON (Content-Type: application/json)")
