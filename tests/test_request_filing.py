@@ -3,6 +3,7 @@ and `mlhub request` as users run it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -84,9 +85,10 @@ def test_two_filings_at_once_get_two_ids(fake, tmp_path):
     hub = load(REPO)
     errors: list[BaseException] = []
 
-    def one(i):
+    def one(i):  # two people ask for the same thing under the same title at the same moment
+        new = NEW if i == 0 else NewRequest(**{**NEW.__dict__, "requested_by": "wei-zhang"})
         try:
-            filing.file(hub, publisher(fake), Outbox(tmp_path / f"o{i}.sqlite"), NEW, TODAY, progress=lambda s: None)
+            filing.file(hub, publisher(fake), Outbox(tmp_path / f"o{i}.sqlite"), new, TODAY, progress=lambda s: None)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -98,6 +100,9 @@ def test_two_filings_at_once_get_two_ids(fake, tmp_path):
     assert errors == []
     assert sorted(p.head for p in fake.pulls) == ["request/spot-instances-for-katib-trials",
                                                   "request/spot-instances-for-katib-trials-2"]
+    by = {fake.files[p.head][f"requests/{p.head.removeprefix('request/')}.yaml"].split("requested_by: ")[1][:9]
+          for p in fake.pulls}
+    assert by == {"priya-ram", "wei-zhang"}
 
 
 @pytest.mark.parametrize("change, message", [
@@ -161,3 +166,25 @@ def test_request_merge_locally_puts_both_files_on_one_branch(git_repo, tmp_path)
     assert again.returncode == 0, again.stderr
     res = mlhub("request", "merge", "feature-store", "nope", env=env, cwd=tmp_path)
     assert res.returncode == 2 and "no request 'nope'" in res.stderr
+
+
+def test_a_merge_updates_files_the_default_branch_has_in_one_pull_request(fake):
+    from mlhub.publish import BranchTaken, MemoryJournal
+    from mlhub.requests import duplicates
+
+    change = duplicates.merge_change(load(REPO), "registry-model-cards", "feature-store")
+    out = publisher(fake).publish(change, MemoryJournal(), progress=lambda s: None)
+    assert out.number == 1
+    head = fake.files["request-merge/registry-model-cards"]
+    assert {p for p in head if head[p] != fake.files["main"].get(p)} == set(change.files)
+    assert all(head[p] == t for p, t in change.files.items())
+    # publishing it again changes nothing; a branch where someone else edited the file is not taken over
+    publisher(fake).publish(change, MemoryJournal(), progress=lambda s: None)
+    assert len(fake.pulls) == 1
+    other = duplicates.merge_change(load(REPO), "notebook-gpu-images", "feature-store")
+    fake.fail("create_ref", "timeout")  # the branch is created, the answer is lost: the retry must not clobber
+    out2 = publisher(fake).publish(other, MemoryJournal(), progress=lambda s: None)
+    assert out2.number == 2
+    with pytest.raises(BranchTaken):
+        publisher(fake).publish(dataclasses.replace(other, branch="request-merge/registry-model-cards"),
+                                MemoryJournal(), progress=lambda s: None)
