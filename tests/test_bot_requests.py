@@ -219,3 +219,34 @@ def test_commands_parse(typed, expected):
 def test_bad_commands_get_a_usage_line(typed, usage):
     with pytest.raises(Refusal, match=usage.replace("[", r"\[").replace("(", r"\(")):
         c.parse(typed)
+
+
+def test_the_agenda_draft_lists_the_top_requests_and_reader_feedback(bot):
+    from mlhub import calendar
+
+    occ = calendar.next_occurrence(bot.deps.ceremonies().ml_sync.meeting, bot.clock())
+    bot.deps.store.add_feedback("f1", "catalog/katib.md", False, "the quota example fails", "sig-training-tuning")
+    Scheduler(bot.deps, bot.app.client).tick(occ.start - dt.timedelta(days=1) + dt.timedelta(minutes=1))
+    channel = bot.deps.ceremonies().ml_sync.slack_channel
+    (draft,) = [m["text"] for m in bot.slack.messages(channel) if "agenda draft" in m["text"]]
+    assert "Top request: A shared feature store for training and serving (4 teams, open; owner sig-pipelines)" in draft
+    assert "Reader feedback: 1 answer, 1 blocked" in draft
+    assert "Katib hyperparameter tuning: 1 blocked, 0 helped" in draft
+
+
+def test_votes_of_a_merged_duplicate_follow_it(bot, tmp_path):
+    bot.command(KENJI, "/request", "support registry-model-cards")
+    bot.command(WEI, "/request", "support registry-model-cards")  # in its published tally: not stored again
+    bot.command(WEI, "/request", "support feature-store")
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".venv", ".git", "site", ".state", ".cache"))
+    from mlhub.content import load
+    from mlhub.requests import duplicates
+
+    for path, body in duplicates.merge_change(load(copy), "registry-model-cards", "feature-store").files.items():
+        (copy / path).write_text(body)  # the merge's pull request, merged
+    bot.deps.hub.root = copy
+    bot.deps.hub._hub = None
+    ceremony.publish_tally(bot.deps, bot.app.client, bot.clock())
+    assert bot.deps.store.votes() == {"feature-store": {"kenji-tanaka": "Search Relevance",
+                                                        "wei-zhang": "Fraud Detection"}}

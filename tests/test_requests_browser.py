@@ -42,7 +42,11 @@ def build_and_serve(tmp_path_factory, feedback_url: str | None, edit=None, port:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     def edit(repo):
+        from mlhub.feedback import counts
+
         repo.edit_yaml("requests/feature-store.yaml", lambda d: d.update(title=EVIL, problem=EVIL))
+        (repo.root / ".state").mkdir()
+        counts.save(repo.root / ".state", {"tutorials/04-tune-hyperparameters.ipynb": counts.PageCount(1, 4)})
 
     # port 9 (discard) on loopback: nothing answers, so the form's failure message shows
     server, base = build_and_serve(tmp_path_factory, "http://127.0.0.1:9/feedback", edit)
@@ -107,6 +111,13 @@ def test_the_form_asks_for_what_blocked_and_says_when_it_cannot_send(page, site)
     page.keyboard.type("The quota example fails")
     form.get_by_role("button", name="Send feedback").click()
     status.filter(has_text="cannot be reached").wait_for(timeout=15_000)
+
+
+def test_the_tutorial_status_page_flags_what_readers_are_blocked_on(page, site):
+    page.goto(site + "/tutorials/")
+    row = page.locator("tr", has_text="Tune hyperparameters")
+    assert "1 helped, 4 blocked (repeatedly blocked)" in row.inner_text()
+    assert "Readers are blocked" in page.locator("article").inner_text()
 
 
 @pytest.mark.parametrize("path", ["/community/requests/", "/catalog/katib/"])
