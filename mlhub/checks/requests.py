@@ -87,6 +87,8 @@ def request_tally(hub: Hub, now: dt.datetime) -> Iterator[Problem]:
                     yield problem(req, f"tally.{field}[{i}]", f"{v!r} is counted twice", "request-tally")
                 seen.add(v)
         owners = {s.owner_sig for sid in req.services if (s := hub.service(sid))}
+        if owners - {s.id for s in hub.sigs}:
+            continue  # a service names an unknown SIG: sigs-exist reports it, once
         if owners and req.sig not in owners:
             yield problem(req, "sig", f"{req.sig} owns none of the services it touches (owners: "
                           f"{', '.join(sorted(owners))})", "request-tally", "warning")
