@@ -4,6 +4,7 @@ every ceremony registered on it."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -17,6 +18,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import DBAPIError
 
 from bot.ceremonies import MODULES
 from bot.deps import Deps
@@ -71,10 +74,39 @@ def create_app(deps: Deps) -> App:
 
     @app.error
     def on_error(error, body, logger):
+        if isinstance(error, DBAPIError):
+            return store_unavailable(error, body, logger)
         logger.exception("listener failed: %s", error)
         return BoltResponse(status=500, body="")
 
     return app
+
+
+STORE_DOWN = ("The bot cannot reach its store right now, so nothing was recorded. "
+              "Please try again in a minute.")
+
+
+def store_unavailable(error: DBAPIError, body: dict, logger) -> BoltResponse:
+    """The store is down (a database restart, a network cut): nothing was recorded, and the person
+    is told so. A command gets the answer in place; an interaction on a message hears it through
+    its response URL; Slack redelivers an event that was answered with an error."""
+    logger.error("the store is unavailable (%s): the request was refused, nothing recorded",
+                 type(error.orig or error).__name__)
+    if body.get("command"):
+        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": STORE_DOWN}),
+                            headers={"content-type": "application/json"})
+    if body.get("type") == "view_submission":
+        return BoltResponse(status=200, body=json.dumps({"response_action": "update", "view": {
+            "type": "modal", "title": {"type": "plain_text", "text": "Not recorded"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": STORE_DOWN}}]}}),
+            headers={"content-type": "application/json"})
+    if url := body.get("response_url"):
+        try:
+            WebhookClient(url).send(text=STORE_DOWN, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # noqa: BLE001 - the person may not hear it; the log says so
+            logger.error("could not tell the person: %s", exc)
+        return BoltResponse(status=200, body="")
+    return BoltResponse(status=503, body="")  # events: Slack delivers them again
 
 
 def prime(app: App) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,21 @@ def postgres_url():
         pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
     with temporary_server() as url:
         yield url
+
+
+@contextlib.contextmanager
+def platform_state():
+    """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700), for the
+    platform profile; skips (fails on CI) when PostgreSQL's server binaries are missing."""
+    from mlhub.services import postgres
+
+    if not postgres.installed(os.environ.get("MLHUB_PG_BIN")):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
+        pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
+    path = Path(tempfile.mkdtemp(prefix="mlhub-platform-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -8,11 +8,9 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +21,7 @@ from mlhub.services import postgres
 from mlhub.services.processes import free_ports, port_free
 from mlhub.services.profile import BUCKET, Platform, home, record_path
 
-from .conftest import REPO
+from .conftest import REPO, platform_state
 from .test_doctor import statuses
 
 SECRETS = ("postgres-password", "s3-secret-key")
@@ -31,15 +29,8 @@ SECRETS = ("postgres-password", "s3-secret-key")
 
 @pytest.fixture
 def state():
-    """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700)."""
-    if not postgres.installed(os.environ.get("MLHUB_PG_BIN")):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
-        pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
-    path = Path(tempfile.mkdtemp(prefix="mlhub-platform-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with platform_state() as path:
+        yield path
 
 
 def clean_env(state: Path, **extra: str) -> dict[str, str]:

@@ -118,14 +118,11 @@ def start_bot(live) -> None:
         return
     from bot.config import BotConfig
     from bot.run import spawn
-    from mlhub.registry.connect import ConnectError, connect
+    from mlhub.services.profile import connect_registry
 
     os.environ.setdefault("MLHUB_WEBHOOK_SECRET", secrets.token_urlsafe(32))
     cfg = BotConfig.from_env()
     spawn(click.echo)  # its own process: the production server (gunicorn) needs the main thread
     if live.mlflow_embedded:
-        try:
-            url = f"http://127.0.0.1:{cfg.port}/mlflow/webhook"
-            click.echo("mlhub: " + connect(live.mlflow_uri, url, cfg.webhook_secret.reveal(), embedded=True))
-        except ConnectError as exc:
-            click.echo(f"mlhub: registry webhook not connected: {exc}", err=True)
+        connect_registry(live.mlflow_uri, f"http://127.0.0.1:{cfg.port}", cfg.webhook_secret.reveal(),
+                         lambda line: click.echo(line, err="not connected" in line))

@@ -7,27 +7,31 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_urlsafe
 
 from mlhub.config import Profile, Secret
 from mlhub.services import keys
-from mlhub.services.mlflow_server import MlflowServer, server_version
+from mlhub.services.mlflow_server import MlflowServer, healthy, server_version
 from mlhub.services.objectstore import PORTS as STORE_PORTS
 from mlhub.services.objectstore import ObjectStore, S3Credentials, weed_binary
 from mlhub.services.postgres import PostgresServer, binaries
-from mlhub.services.processes import check_ports, free_ports
+from mlhub.services.processes import Process, check_ports, free_ports
 
 BUCKET = "mlhub"
 ARTIFACTS = f"s3://{BUCKET}/mlflow"  # MLflow's artifact root and proxied destination
 MLFLOW_DB = "mlflow"
 BOT_DB = "mlhub_bot"
 COMPONENTS = ("postgres", "objectstore", "mlflow")  # in start order; stopped in reverse
-PORT_NAMES: dict[str, str] = {"postgres": "PostgreSQL", "mlflow": "MLflow tracking server", **STORE_PORTS}
+BOT_REPLICAS = ("bot-1", "bot-2")
+PORT_NAMES: dict[str, str] = {"postgres": "PostgreSQL", "mlflow": "MLflow tracking server", **STORE_PORTS,
+                              "bot-1": "bot replica 1", "bot-2": "bot replica 2"}
 
 
 def home(state_dir: Path) -> Path:
@@ -95,6 +99,7 @@ class Platform:
     mlflow: MlflowServer | None = None
     ports: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    bots: list[Process] = field(default_factory=list)  # the bot's replicas, when started
     secrets: Secrets = field(init=False, repr=False)
 
     def prepare(self) -> None:
@@ -166,6 +171,9 @@ class Platform:
 
     def stop(self) -> None:
         self._forget()
+        for bot in self.bots:  # the bot's replicas first: they use PostgreSQL
+            bot.stop()
+        self.bots.clear()
         for name in reversed(COMPONENTS):
             try:
                 self.stop_component(name)
@@ -239,11 +247,43 @@ def prepare_bot_store(url: str) -> None:
     Store(url).engine.dispose()
 
 
-def start_bot_replicas(platform: Platform, echo: Callable[[str], None]) -> None:
-    """HOOK (issue 14, after issue 11): start the bot's two replicas behind the production server
-    on platform.bot_store_url(). Their store is migrated already; until then this says so."""
-    echo(f"mlhub: the bot's replicas are not started on the platform profile yet; their store is "
-         f"ready at {platform.bot_store_url()} (password in {home(platform.state_dir) / 'secrets'})")
+def start_bot_replicas(platform: Platform, echo: Callable[[str], None],
+                       environ: Mapping[str, str] | None = None) -> list[Process]:
+    """The bot as two replicas, each its own production server (gunicorn) on the profile's
+    PostgreSQL, on the ports kept for them (a load balancer, or Slack's Socket Mode, spreads the
+    work); MLflow's registry webhook goes to the first. Without Slack tokens nothing starts and
+    this says how. The platform stops them first when it stops."""
+    env = dict(os.environ if environ is None else environ)
+    if not (env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET")):
+        echo("mlhub: Slack bot not started: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+             "(and SLACK_APP_TOKEN for Socket Mode); see docs/bot.md")
+        return []
+    env.setdefault("MLHUB_WEBHOOK_SECRET", token_urlsafe(32))  # shared by the replicas
+    env.update(platform.client_env(), MLHUB_STATE_DIR=str(platform.state_dir),
+               MLHUB_BOT_DB=platform.bot_store_url(with_password=True))  # in the children's env only
+    for name in BOT_REPLICAS:
+        log = home(platform.state_dir) / f"{name}.log"
+        bot = Process(PORT_NAMES[name], [sys.executable, "-m", "mlhub", "bot"], log,
+                      {**env, "MLHUB_BOT_PORT": str(platform.ports[name])})
+        platform.bots.append(bot.start())
+    for name, bot in zip(BOT_REPLICAS, platform.bots, strict=True):
+        url = f"http://127.0.0.1:{platform.ports[name]}"
+        bot.wait_ready(lambda url=url: healthy(url), timeout=90)
+        echo(f"mlhub: {bot.name} on {url} (pid {bot.pid}, log {bot.log}), store {platform.bot_store_url()}")
+    connect_registry(platform.mlflow_uri, f"http://127.0.0.1:{platform.ports[BOT_REPLICAS[0]]}",
+                     env["MLHUB_WEBHOOK_SECRET"], echo)
+    return platform.bots
+
+
+def connect_registry(mlflow_uri: str, bot_url: str, secret: str, echo: Callable[[str], None]) -> None:
+    """Point the MLflow server this hub started at the bot's registry webhook."""
+    from bot.ceremonies.registry import PATH
+    from mlhub.registry.connect import ConnectError, connect
+
+    try:
+        echo("mlhub: " + connect(mlflow_uri, bot_url + PATH, secret, embedded=True))
+    except ConnectError as exc:
+        echo(f"mlhub: registry webhook not connected: {exc}")
 
 
 @contextmanager
