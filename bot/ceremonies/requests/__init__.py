@@ -217,8 +217,9 @@ def publish_tally(deps: Deps, client, now: dt.datetime) -> str | None:
     if last.get("at") and now - dt.datetime.fromisoformat(last["at"]) < TALLY_EVERY:
         return None
     hub = deps.hub()
-    for merged in (r for r in hub.requests if r.duplicate_of):  # a merge landed: its live votes follow it
-        deps.store.move_votes(merged.id, merged.duplicate_of)
+    for merged in hub.requests:  # a merge landed: its live votes follow it
+        if merged.duplicate_of:
+            deps.store.move_votes(merged.id, merged.duplicate_of)
     changed = tally.files(hub, deps.store.votes(), now.date())
     if not changed:
         deps.store.save_snapshot(TALLY_KIND, {**last, "at": now.isoformat()})
