@@ -28,7 +28,8 @@ from tests.fakes import slack_requests as rq  # noqa: E402
 PEOPLE = ["U04HOKAFOR1", "U04SMARTINS", "U04LFISCHER", "U04AMDURAND", "U04KTANAKA1", "U04DALVAREZ", "U04WZHANG01"]
 COMMANDS = [("/rfc", "help"), ("/rfc", "list"), ("/rfc", "show 1"), ("/rfc", "approve 1"), ("/rfc", "new"),
             ("/mlsync", "agenda"), ("/mlsync", "add A load-test agenda item"), ("/sig", "list"),
-            ("/sig", "info sig-serving"), ("/sig", "next sig-pipelines"), ("/demo", "list"), ("/demo", "propose")]
+            ("/sig", "info sig-serving"), ("/sig", "next sig-pipelines"), ("/demo", "list"), ("/demo", "propose"),
+            ("/platform", "where mlflow"), ("/platform", "cluster dev-eu")]
 WARMUP = 200
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.ceremonies import MODULES
 from bot.deps import Deps
+from bot.publishing import retry_due
 from bot.slash import Commands
 
 log = logging.getLogger("mlhub.bot")
@@ -71,6 +72,7 @@ def create_app(deps: Deps) -> App:
     deps.commands = Commands(app, deps)  # the slash commands' listeners come first: they are the hot path
     for module in MODULES:
         module.register(app, deps)
+    deps.jobs.every_tick(retry_due)  # what GitHub refused once is tried again, backing off
 
     @app.error
     def on_error(error, body, logger):

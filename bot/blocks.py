@@ -55,7 +55,7 @@ def fcp_message(hub: Hub, rfc: Rfc, fcp: Fcp, now: dt.datetime, url: str | None 
     if fcp.state in rules.OPEN:
         blocks.append({"type": "actions", "elements": [button("Approve", "rfc_approve", str(rfc.number), "primary")]})
     blocks.append(context(f"Proposed by {names(hub, [fcp.proposed_by])} · updated {now:%Y-%m-%d %H:%M} UTC"))
-    return clip(f"{title}: {status}", 3000), message(blocks)
+    return clip(f"{safe(title)}: {status}", 3000), message(blocks)  # the notification text too
 
 
 def _input(block_id: str, label: str, element: dict, optional: bool = False, hint: str | None = None) -> dict:
@@ -104,7 +104,9 @@ def demo_modal(max_minutes: int) -> dict:
     ])
 
 
-def home(person: Person | None, sigs: list[Sig], meetings: list[str], waiting: list[str]) -> dict:
+def home(person: Person | None, sigs: list[Sig], meetings: list[str], waiting: list[str],
+         more: list[dict] | None = None) -> dict:
+    """The Home tab; `more`: blocks other ceremonies add below (the clusters)."""
     blocks = [section(f"*Hello {safe(person.name, 100)}*" if person else "*Welcome to the ML community hub*")]
     if person is None:
         blocks.append(section("Add yourself to `community/people.yaml` with your Slack member id to see "
@@ -117,6 +119,7 @@ def home(person: Person | None, sigs: list[Sig], meetings: list[str], waiting: l
         section("\n".join(meetings) or "Nothing in the next two weeks."),
         header("RFCs waiting for you"),
         section("\n".join(waiting) or "Nothing is waiting for you."),
+        *(more or []),
     ]
     return {"type": "home", "blocks": blocks}
 
@@ -128,7 +131,7 @@ def poll(sig_id: str, labels: list[str], votes: dict[str, list[str]]) -> tuple[s
         count = len(votes.get(str(n), []))
         blocks.append(section(f"{n}. {safe(label)} · {count} vote{'' if count == 1 else 's'}",
                               accessory=button(f"Vote {n}", "sig_vote", f"{sig_id}|{n}")))
-    return f"When should {sig_id} meet?", message(blocks)
+    return f"When should {safe(sig_id)} meet?", message(blocks)
 
 
 def request_modal(services: list[str], problem: str = "") -> dict:

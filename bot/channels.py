@@ -4,6 +4,7 @@ ones the bot was invited to); a stored id keeps working when the channel is rena
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -12,6 +13,7 @@ from bot.refusal import Refusal
 log = logging.getLogger("mlhub.bot.channels")
 TYPES = "public_channel,private_channel"
 RETRY_MISSING = 300.0  # seconds before a name Slack did not know is looked up again
+CLAIM_LEASE = dt.timedelta(minutes=2)  # a claim to post: far longer than a post with the client's retries
 
 
 class Channels:
@@ -52,3 +54,21 @@ class Channels:
         """Post in a channel named by content; returns Slack's answer (channel id and ts)."""
         kwargs = {"blocks": blocks} if blocks is not None else {}
         return client.chat_postMessage(channel=self.id(client, name), text=text, **kwargs).data
+
+    def post_once(self, client, key: str, name: str, text: str, blocks: list | None = None,
+                  lease: dt.timedelta = CLAIM_LEASE) -> dict | None:
+        """Post a message that must appear once across processes (an FCP's end, its live message):
+        claimed with a lease before posting, its place (channel and ts) written down the moment
+        Slack answers. Returns where it is, or None while another process is posting it. A claim
+        whose owner died is taken over after its lease; what the owner had posted is not posted
+        again. (Only a death between Slack's answer and that write posts it twice.)"""
+        mine, left = self.store.claim(key, lease)
+        if mine and left is None:
+            posted = self.post(client, name, text, blocks)
+            left = f"{posted['channel']}/{posted['ts']}"
+            self.store.note_claim(key, left)
+        if left is None:
+            return None
+        self.store.finish(key, left)
+        channel, _, ts = left.partition("/")
+        return {"channel": channel, "ts": ts}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ KEYS: dict[str, str] = {
     "MLHUB_BOT_THREADS": "Threads per server process (default 8).",
     "MLHUB_WEBHOOK_SECRET": "Shared secret of the MLflow registry webhook.",
     "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
+    "MLHUB_BOT_HEALTH_EVERY": "Seconds between the bot's health checks of the clusters (default 300; 0: never).",
+    "MLHUB_BOT_HEALTH_TIMEOUT": "Seconds each health URL has to answer in the bot's check (default 5).",
 }
 
 
@@ -36,6 +39,8 @@ class BotConfig:
     fallback_channel: str = "ml-platform"
     workers: int = 2
     threads: int = 8
+    health_every: float = 0.0  # seconds between checks; 0: none (from_env's default is 300)
+    health_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotConfig:
@@ -52,12 +57,14 @@ class BotConfig:
             if not value.isdigit() or not 1 <= int(value) <= top:
                 raise ConfigError(f"{key} must be a whole number from 1 to {top}, got {value!r}")
             sizes[key] = int(value)
-        db = _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
+        every = _seconds(env, "MLHUB_BOT_HEALTH_EVERY", "300", 0, 7 * 86400)
+        timeout = _seconds(env, "MLHUB_BOT_HEALTH_TIMEOUT", "5", 0.1, 120)
+        db = store_url(hub, env)
         return cls(hub, Secret(env["SLACK_BOT_TOKEN"]), Secret(env["SLACK_SIGNING_SECRET"]),
                    Secret(env.get("SLACK_APP_TOKEN", "")), env.get("SLACK_API_URL") or "https://slack.com/api/",
                    db, port, Secret(env.get("MLHUB_WEBHOOK_SECRET", "")),
                    env.get("MLHUB_REGISTRY_FALLBACK_CHANNEL") or "ml-platform",
-                   sizes["MLHUB_BOT_WORKERS"], sizes["MLHUB_BOT_THREADS"])
+                   sizes["MLHUB_BOT_WORKERS"], sizes["MLHUB_BOT_THREADS"], every, timeout)
 
     @property
     def socket_mode(self) -> bool:
@@ -70,7 +77,25 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _seconds(env: Mapping[str, str], key: str, default: str, low: float, high: float) -> float:
+    value = (env.get(key) or default).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not low <= seconds <= high:  # also refuses nan and inf
+        raise ConfigError(f"{key} must be a number of seconds from {low:g} to {high:g}, got {value!r}")
+    return seconds
+
+
 DB_DIALECTS = ("sqlite", "postgresql")
+
+
+def store_url(hub: Config, env: Mapping[str, str] | None = None) -> str:
+    """The bot store's database (MLHUB_BOT_DB, else a file in the state folder): `mlhub outbox`
+    reads the same one, without the Slack settings."""
+    env = os.environ if env is None else env
+    return _db_url(env.get("MLHUB_BOT_DB") or f"sqlite:///{hub.state_dir / 'bot.sqlite'}")
 
 
 def _db_url(value: str) -> str:

@@ -4,6 +4,7 @@ job registry, and what the bot learned from Slack (time zones, channel ids)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,18 +20,19 @@ from bot.store import Store
 from bot.zones import Zones
 from mlhub import calendar
 from mlhub.calendar import Occurrence
-from mlhub.content import Hub, load
+from mlhub.content import ContentError, Hub, load
 from mlhub.content.models import CeremoniesFile, Meeting, Person
 from mlhub.publish import Publisher
 from mlhub.publish.outbox import Outbox
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger("mlhub.bot")
 
 
 class HubCache:
     """The validated content, reloaded when a content file changes (checked at most every few s)."""
 
-    WATCHED = ("community", "catalog", "requests", "rfcs", "demos", "tutorials")
+    WATCHED = ("community", "catalog", "requests", "rfcs", "demos", "tutorials", "clusters")
 
     def __init__(self, root: Path, every: float = 2.0):
         self.root, self.every = root, every
@@ -51,10 +53,26 @@ class HubCache:
                 self._checked = time.monotonic()
                 stamp = self._mtime()
                 if stamp != self._stamp or self._hub is None:
-                    self._hub, self._stamp = load(self.root), stamp
-                    self._people = {p.slack_id: p for p in self._hub.people}
-                    self._next = {}
+                    self._reload(stamp)
+            assert self._hub is not None
             return self._hub
+
+    def _reload(self, stamp: float) -> None:
+        """The new content, or (once the bot runs) the last good content while the new is invalid:
+        a half-saved or wrong file never stops the bot; the log says once what is wrong."""
+        try:
+            hub = load(self.root)
+        except (ContentError, OSError) as exc:
+            if self._hub is None:
+                raise
+            self._stamp = stamp  # said once per change of the files
+            problems = exc.problems if isinstance(exc, ContentError) else [exc]
+            log.error("content is invalid, still serving the last valid content: %s",
+                      "; ".join(str(p).replace("\n", " ") for p in problems))
+            return
+        self._hub, self._stamp = hub, stamp
+        self._people = {p.slack_id: p for p in hub.people}
+        self._next = {}
 
     def by_slack_id(self, slack_user: str) -> Person | None:
         self()

@@ -17,7 +17,7 @@ class JobState(StrEnum):
     """Where a planned post stands; the scheduler owns every move between them."""
 
     pending = "pending"
-    firing = "firing"  # claimed by one process, being posted
+    firing = "firing"  # claimed by one process for a lease, being posted; taken over when the lease runs out
     done = "done"
     missed = "missed"  # due too long ago (the bot was down): recorded, not posted
 
@@ -32,7 +32,7 @@ class Firing:
     start: dt.datetime  # UTC
     local: dt.datetime  # in the meeting's zone
     when: str  # "Tue 24 Nov 10:30 CET (09:30 UTC)"
-    title: str
+    title: str  # escaped for Slack
     late: dt.timedelta
     now: dt.datetime
 

@@ -24,8 +24,10 @@ def base() -> dict:
 
 def manifest(url: str | None = None, socket_mode: bool = False) -> dict:
     """HTTP mode needs the public https URL the production server is reached at."""
-    if socket_mode == bool(url):
+    if socket_mode and url:
         raise ManifestError("give either --url (HTTP mode) or --socket-mode, not both")
+    if not socket_mode and not url:
+        raise ManifestError("give --url https://HOST (HTTP mode: where Slack reaches the bot) or --socket-mode")
     out = copy.deepcopy(base())
     settings = out["settings"]
     settings["socket_mode_enabled"] = socket_mode

@@ -8,6 +8,7 @@ import gc
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from slack_bolt import App
 
@@ -15,13 +16,13 @@ from bot.app import create_app, prime
 from bot.ceremonies import feedback, registry, routes
 from bot.config import BotConfig
 from bot.deps import Clock, Deps, HubCache, utcnow
-from bot.scheduler import Ticker
+from bot.scheduler import TICK_SECONDS, Ticker
 from bot.server import Factory, Server, options
 from bot.store import Store
 from mlhub.publish import Publisher
 from mlhub.publish.github import GitHubPublisher
 from mlhub.publish.local import LocalGitPublisher
-from mlhub.publish.outbox import Outbox
+from mlhub.publish.outbox import Outbox, import_file
 
 
 def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | None = None,
@@ -31,12 +32,21 @@ def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | Non
         publisher = GitHubPublisher(hub_cfg.github) if hub_cfg.github else LocalGitPublisher(hub_cfg.root)
     clock = clock or utcnow
     store = Store(cfg.db_url, clock=clock, migrate=migrate)
-    deps = Deps(cfg, store, Outbox(hub_cfg.state_dir / "outbox.sqlite"), publisher, HubCache(hub_cfg.root), clock)
+    deps = Deps(cfg, store, outbox_of(store, hub_cfg.state_dir), publisher, HubCache(hub_cfg.root), clock)
     return create_app(deps), deps
 
 
-def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], None]:
-    """What each server process starts beside answering HTTP: the ticker and Socket Mode."""
+def outbox_of(store: Store, state_dir: Path) -> Outbox:
+    """The outbox in the store's database; entries of the outbox file older versions kept in the
+    state folder move in once."""
+    box = Outbox(store.engine)
+    import_file(box, state_dir / "outbox.sqlite")
+    return box
+
+
+def worker_start(cfg: BotConfig, ticker: bool = True, tick: float = TICK_SECONDS) -> Callable[[App, Deps], None]:
+    """What each server process starts beside answering HTTP: the ticker (every `tick` seconds)
+    and Socket Mode."""
     def start(app: App, deps: Deps) -> None:
         prime(app)
         if deps is not None:
@@ -48,7 +58,7 @@ def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], N
         if deps is None:
             return
         if ticker:
-            Ticker(deps, app.client).start()
+            Ticker(deps, app.client, every=tick).start()
         if cfg.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -57,10 +67,11 @@ def worker_start(cfg: BotConfig, ticker: bool = True) -> Callable[[App, Deps], N
 
 
 def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | None = None,
-        bind: str | None = None, ticker: bool = True) -> None:
+        bind: str | None = None, ticker: bool = True, tick: float = TICK_SECONDS) -> None:
     """Serve until SIGTERM or Ctrl-C (gunicorn's master handles both, stopping workers gracefully)."""
-    Store(cfg.db_url).engine.dispose()  # migrate once, before any worker starts
-    Outbox(cfg.hub.state_dir / "outbox.sqlite").engine.dispose()  # and create the outbox's table
+    store = Store(cfg.db_url)  # migrate once, before any worker starts
+    outbox_of(store, cfg.hub.state_dir)  # and bring in an outbox file of its own from before
+    store.engine.dispose()
 
     def production() -> tuple[App, Deps, dict]:
         app, deps = build(cfg, migrate=False)
@@ -72,7 +83,8 @@ def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | 
     echo(f"mlhub bot: {mode}, MLflow webhooks on {url}{registry.PATH}, "
          f"reader feedback on {url}{feedback.PATH}, health on {url}/health; "
          f"{cfg.workers} workers x {cfg.threads} threads; Ctrl-C stops")
-    Server(factory or production, options(bind, cfg.workers, cfg.threads), worker_start(cfg, ticker)).run()
+    Server(factory or production, options(bind, cfg.workers, cfg.threads), cfg.signing_secret.reveal(),
+           worker_start(cfg, ticker, tick)).run()
 
 
 def spawn(echo: Callable[[str], None] = print) -> subprocess.Popen:

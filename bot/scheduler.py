@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.deps import Deps
 from bot.jobs import Firing, JobState
+from bot.mrkdwn import safe
 from bot.refusal import Refusal
 from mlhub import calendar
 from mlhub.calendar import Occurrence
@@ -23,6 +24,7 @@ from mlhub.content.hub import Hub
 log = logging.getLogger("mlhub.bot.scheduler")
 HORIZON = dt.timedelta(days=90)
 GRACE = dt.timedelta(hours=1)
+LEASE = dt.timedelta(minutes=10)  # a firing claim: far longer than a post with the client's retries
 TICK_SECONDS = 60
 
 
@@ -84,26 +86,30 @@ class Scheduler:
         now = now.astimezone(dt.UTC)  # SQLite keeps wall times: always compare in UTC
         self.plan(now)
         store, fired = self.deps.store, []
-        for job in store.due_jobs(JobState.pending.value, now):
+        pending, firing = JobState.pending.value, JobState.firing.value
+        for job in store.due_jobs(pending, now, abandoned=firing):
+            # a claim for a lease: a job whose owner died while firing is taken over when it runs out
+            claimed = store.claim_job(job["key"], pending, firing, now, LEASE)
+            if claimed is None:
+                continue  # another process has it
             late = now - _aware(job["due"])
             if late > self.grace:
-                store.move_job(job["key"], JobState.pending.value, state=JobState.missed.value)
+                store.move_job(job["key"], firing, state=JobState.missed.value, owner=None)
                 log.info("job %s missed (%s late): recorded, not posted", job["key"], late)
                 continue
-            if not store.move_job(job["key"], JobState.pending.value, state=JobState.firing.value):
-                continue  # another process claimed it
             try:
-                self.fire(job, late, now)
+                ts = self.fire(job, late, now)
             except Exception:
-                store.move_job(job["key"], JobState.firing.value, state=JobState.pending.value)  # next tick
+                store.move_job(job["key"], firing, state=pending, owner=None, lease_until=None)  # next tick
                 log.exception("job %s failed", job["key"])
                 continue
-            store.move_job(job["key"], JobState.firing.value, state=JobState.done.value, fired=now,
-                           late_s=int(late.total_seconds()))
+            store.move_job(job["key"], firing, state=JobState.done.value, fired=now, late_s=int(late.total_seconds()),
+                           posted_ts=ts, owner=None)
             fired.append(job["key"])
         return fired
 
-    def fire(self, job: dict, late: dt.timedelta, now: dt.datetime) -> None:
+    def fire(self, job: dict, late: dt.timedelta, now: dt.datetime) -> str | None:
+        """Post a job's message; the posted message's ts."""
         hub = self.deps.hub()
         start = dt.datetime.fromisoformat(job["occurrence"])
         channel, title, tz, is_sig = where(hub, job["calendar"])
@@ -112,11 +118,11 @@ class Scheduler:
             raise LookupError(f"no ceremony registered the {job['action']} post of {job['calendar']}")
         local = start.astimezone(ZoneInfo(tz))
         firing = Firing(hub, job["calendar"], job["action"], start, local,
-                        f"{local:%a %d %b %H:%M} {local.tzname()} ({start:%H:%M} UTC)", title, late, now)
+                        f"{local:%a %d %b %H:%M} {local.tzname()} ({start:%H:%M} UTC)", safe(title), late, now)
         note = f" _(posted late: the bot was down for {int(late.total_seconds() // 60)} min)_" \
             if late > dt.timedelta(minutes=5) else ""
         try:
-            self.deps.channels.post(self.client, channel, text_for(self.deps, firing) + note)
+            return self.deps.channels.post(self.client, channel, text_for(self.deps, firing) + note).get("ts")
         except Refusal as exc:  # the channel is missing: say so in the log, retry on the next tick
             raise LookupError(str(exc)) from None
 

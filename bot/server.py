@@ -12,6 +12,7 @@ listen backlog of 2048, keep-alive, and a master that restarts a worker that die
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
+from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("mlhub.bot.server")
 SLACK_PATH, HEALTH_PATH = "/slack/events", "/health"
@@ -95,9 +98,28 @@ def _web(route: Web, environ, start_response) -> Iterable[bytes]:
     return _reply(start_response, reply)
 
 
-def wsgi(app: App, routes: dict[str, Route | Web]) -> Callable:
-    """One WSGI application for Slack's requests, the extra routes, and the health check."""
-    slack = SlackRequestHandler(app, SLACK_PATH)
+def _unsigned_or_unreadable(verifier: SignatureVerifier, environ: dict, raw: bytes) -> tuple[int, str] | None:
+    """Slack's signature checked before anything parses the body (Bolt parses it first, and a body
+    that is not JSON would be a 500 and a traceback): 401 unsigned, 400 signed but unreadable."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, "the body is not UTF-8"  # nothing Slack signs: its bodies are UTF-8
+    headers = _headers(environ)
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    if not timestamp.isdigit() or not verifier.is_valid(text, timestamp, headers.get("X-Slack-Signature", "")):
+        return 401, "invalid or missing Slack signature"
+    try:
+        body = parse_body(text, environ.get("CONTENT_TYPE"))
+    except ValueError as exc:
+        return 400, f"the body is neither JSON nor a form with a JSON payload: {exc}"
+    return None if isinstance(body, dict) else (400, "the body is not a JSON object")
+
+
+def wsgi(app: App, routes: dict[str, Route | Web], secret: str) -> Callable:
+    """One WSGI application for Slack's requests, the extra routes, and the health check;
+    `secret` is Slack's signing secret."""
+    slack, verifier = SlackRequestHandler(app, SLACK_PATH), SignatureVerifier(secret)
 
     def application(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -114,9 +136,12 @@ def wsgi(app: App, routes: dict[str, Route | Web]) -> Callable:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > MAX_BODY:
             return _plain(start_response, 413, "")
+        raw = environ["wsgi.input"].read(length) if length else b""
         if path == SLACK_PATH:
-            return slack(environ, start_response)
-        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+            if refused := _unsigned_or_unreadable(verifier, environ, raw):
+                return _plain(start_response, *refused)
+            return slack({**environ, "wsgi.input": io.BytesIO(raw)}, start_response)
+        body = raw.decode("utf-8", "replace")
         assert route is not None and not isinstance(route, Web)
         status, text = route(_headers(environ), body)
         return _plain(start_response, status, text)
@@ -127,8 +152,9 @@ def wsgi(app: App, routes: dict[str, Route | Web]) -> Callable:
 class Server(BaseApplication):
     """gunicorn, configured in code: `mlhub bot` is the one way to start it."""
 
-    def __init__(self, factory: Factory, options: dict[str, Any], on_worker: Callable[[Any, Any], None] | None = None):
-        self.factory, self.options, self.on_worker = factory, options, on_worker
+    def __init__(self, factory: Factory, options: dict[str, Any], secret: str,
+                 on_worker: Callable[[Any, Any], None] | None = None):
+        self.factory, self.options, self.secret, self.on_worker = factory, options, secret, on_worker
         self.runtime: tuple[App, Any] | None = None
         super().__init__()
 
@@ -141,7 +167,7 @@ class Server(BaseApplication):
     def load(self) -> Callable:
         app, deps, routes = self.factory()  # in each worker: no connection crosses a fork
         self.runtime = (app, deps)
-        return wsgi(app, routes)
+        return wsgi(app, routes, self.secret)
 
     @staticmethod
     def _post_worker_init(worker) -> None:

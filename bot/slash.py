@@ -19,6 +19,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk.errors import SlackApiError
 
+from bot import delivery
 from bot.refusal import Refusal
 from mlhub.content.models import Person
 from mlhub.publish import PublishError
@@ -90,6 +91,7 @@ class Slash:
     run: Run
     follow: dict[type, Follow]
     unanswered: frozenset[type] = frozenset()  # follow these up only when the ack said nothing
+    changes: frozenset[type] = frozenset()  # commands that change live state: keyed, answered once
 
 
 class Route(Middleware):
@@ -116,17 +118,26 @@ class Commands:
         app.command(re.compile(r"^/"), middleware=[Route(self.table)])(self.answer)
 
     def add(self, name: str, parse: Callable[[str], Any], run: Run, follow: dict[type, Follow],
-            unanswered: frozenset[type] = frozenset()) -> None:
+            unanswered: frozenset[type] = frozenset(), changes: tuple[type, ...] = ()) -> None:
         """parse(text) -> a command object; run it in the ack; follow[type of it] after the ack
-        (for the types in `unanswered`, only when run() answered nothing: it needed Slack first)."""
-        self.table[name] = Slash(parse, run, follow, unanswered)
+        (for the types in `unanswered`, only when run() answered nothing: it needed Slack first).
+        The types in `changes` run once per request (bot.delivery): a redelivery gets the first
+        answer, and no follow-up (the first delivery's, or the next change's, does that work)."""
+        self.table[name] = Slash(parse, run, follow, unanswered, frozenset(changes))
 
     def answer(self, ack, context, body, client, respond):
         slash: Slash = context["slash"]
         try:
             cmd = slash.parse(body.get("text") or "")
             ask = Ask(body["user_id"], context.get("person"), body.get("channel_id", ""))
-            text = slash.run(self.deps, ask, cmd)
+            if type(cmd) in slash.changes:
+                first = delivery.once(self.deps.store, delivery.command_key(body),
+                                      lambda: slash.run(self.deps, ask, cmd))
+                if first.replayed:
+                    return ack(response_type="ephemeral", text=first.text) if first.text else ack()
+                text = first.raise_refusal()
+            else:
+                text = slash.run(self.deps, ask, cmd)
         except Refusal as exc:
             return ack(response_type="ephemeral", text=str(exc))
         follow = slash.follow.get(type(cmd))

@@ -25,6 +25,8 @@ KEYS: dict[str, str] = {
     "MLHUB_BOT_THREADS": "Threads per server process (default 8).",
     "MLHUB_WEBHOOK_SECRET": "Shared secret of the MLflow registry webhook.",
     "MLHUB_REGISTRY_FALLBACK_CHANNEL": "Channel for registry events of models no SIG owns.",
+    "MLHUB_BOT_HEALTH_EVERY": "Seconds between the bot's health checks of the clusters (default 300; 0: never).",
+    "MLHUB_BOT_HEALTH_TIMEOUT": "Seconds each health URL has to answer in the bot's check (default 5).",
     "MLFLOW_TRACKING_URI": "An MLflow server to use instead of starting the embedded one.",
     "KFP_HOST": "A Kubeflow Pipelines cluster to run tutorials on instead of kfp.local.",
     "MLHUB_WAREHOUSE_URL": "SQLAlchemy URL of the warehouse the golden path extracts from.",

@@ -59,8 +59,11 @@ class Bot:
         assert unexpected == [], f"Slack refused calls the bot made: {unexpected}"
 
     def send(self, delivery: rq.Delivery, **kw) -> rq.Answer:
-        """Deliver an interaction as Slack does, signed, through Bolt's dispatch."""
-        return rq.Dispatch(self.app, SECRET).send(delivery, **kw)
+        """Deliver an interaction as Slack does, signed, through Bolt's dispatch; the ack is one
+        Slack accepts."""
+        answer = rq.Dispatch(self.app, SECRET).send(delivery, **kw)
+        assert answer.problems == [], answer.problems
+        return answer
 
     def command(self, user: str, name: str, text: str, channel: str | None = "sig-pipelines") -> rq.Answer:
         return self.send(rq.command(self.slack, user, name, text, channel))

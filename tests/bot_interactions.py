@@ -9,6 +9,7 @@ bench/bot_interactions.py (which prints the figures)."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ LEA, HANNAH, SOFIA, MARCUS, AMELIE = "U04LFISCHER", "U04HOKAFOR1", "U04SMARTINS"
 KENJI, DIEGO, WEI, PRIYA = "U04KTANAKA1", "U04DALVAREZ", "U04WZHANG01", "U04PRAMAN01"
 LONG = ("Emoji 🎉 and <!here> & <@U04AMDURAND> too " * 100)[:2990] + " 🚀🚀🚀🚀🚀"  # 3,000 characters
 TOKEN = LONG.replace(" ", "-")  # one word of 3,000 characters
+TITLE = "Adopt Feast as the feature store <!channel> & <@U04AMDURAND>"  # markup in every message about it
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Outcome:
     ack_s: float
     calls: list[Call]
     responses: list[Call]
+    ack_problems: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -118,7 +121,7 @@ class Story:
             pass
         with self.slack.lock:
             out = Outcome(answer.status, answer.body, ack_s, self.slack.calls[n_calls:],
-                          self.slack.responses[n_resp:])
+                          self.slack.responses[n_resp:], answer.problems)
         self.answers[step.name] = out.text
         return Result(step.name, self.judge(step, out), ack_s,
                       [f"{c.method} {c.error}" for c in out.calls + out.responses if not c.ok])
@@ -140,6 +143,7 @@ class Story:
         problems = []
         if out.status != 200:
             problems.append(f"HTTP {out.status}" if out.status else "not acknowledged")
+        problems += out.ack_problems
         failed = [f"{c.method if not c.method.startswith('/hooks') else 'response_url'}: {c.error}"
                   for c in out.calls + out.responses
                   if not c.ok and c.error not in step.allowed and f"{c.method}:{c.error}" not in step.allowed]
@@ -158,6 +162,8 @@ class Story:
         if out.status == 200 and not answered and not submission:
             problems.append("the person got no answer")
         if step.expect and (why := step.expect(self, out)):
+            problems.append(why)
+        if why := no_pings(self, out):
             problems.append(why)
         return problems
 
@@ -225,9 +231,16 @@ def contains(*words: str):
     return check
 
 
+PING = re.compile(r"<[!@]")  # <!here>, <!channel>, <!everyone>, <@U...>: the bot itself never mentions anyone
+
+
 def no_pings(s: Story, out: Outcome) -> str | None:
-    texts = [out.text] + [str(c.args.get("text", "")) + str(c.args.get("blocks", "")) for c in out.calls]
-    return "a special mention reached Slack unescaped" if any("<!here>" in t for t in texts) else None
+    """Every text the bot gave Slack (the ack, messages, updates, views, response-URL posts), with the
+    `text` Slack uses for notifications as well as the blocks, carries people's markup escaped."""
+    texts = [out.body] + [json.dumps({k: c.args.get(k) for k in ("text", "blocks", "view")})
+                          for c in out.calls + out.responses]
+    pinged = [m.group(0) for t in texts for m in [PING.search(t)] if m]
+    return f"a mention reached Slack unescaped: {pinged}" if pinged else None
 
 
 def published(times: int):
@@ -252,22 +265,30 @@ def steps() -> list[Step]:
         S("rfc unknown", cmd(HANNAH, "/rfc", "frobnicate"), expect=contains("/rfc help")),
         S("rfc usage", cmd(HANNAH, "/rfc", "approve"), expect=contains("usage: /rfc approve")),
         S("rfc stranger", cmd(OUTSIDER, "/rfc", "approve 1"), expect=contains("people.yaml")),
-        S("mlsync help", cmd(KENJI, "/mlsync", "help")),
+        S("mlsync help", cmd(KENJI, "/mlsync", "help"), expect=contains("*ML Sync* (`/mlsync ...`)")),
         S("mlsync agenda empty", cmd(KENJI, "/mlsync", "agenda"), expect=contains("ML Sync")),
-        S("sig help", cmd(WEI, "/sig", "help")),
+        S("sig help", cmd(WEI, "/sig", "help"), expect=contains("*SIGs* (`/sig ...`)")),
         S("sig list", cmd(WEI, "/sig", "list"), expect=contains("sig-serving")),
         S("sig info", cmd(WEI, "/sig", "info sig-serving"), expect=contains("diego-alvarez")),
         S("sig next in Slack's zone", cmd(HANNAH, "/sig", "next sig-pipelines"), wait=(),
           expect=contains("America/Toronto")),
         S("sig next unknown", cmd(WEI, "/sig", "next sig-nope"), expect=contains("unknown SIG")),
-        S("demo help", cmd(HANNAH, "/demo", "help")),
-        S("demo list empty", cmd(HANNAH, "/demo", "list")),
+        S("demo help", cmd(HANNAH, "/demo", "help"), expect=contains("*Community Sessions*")),
+        S("demo list empty", cmd(HANNAH, "/demo", "list"), expect=contains("No demo proposed yet")),
+        # the platform's clusters
+        S("platform help", cmd(HANNAH, "/platform", "help"), expect=contains("/platform where SERVICE")),
+        S("platform where", cmd(KENJI, "/platform", "where katib"), expect=contains("*staging-eu* (staging)")),
+        S("platform cluster", cmd(WEI, "/platform", "cluster prod-eu"), expect=contains("*prod-eu*: production")),
+        S("platform clusters in a DM", lambda s: rq.command(s.slack, KENJI, "/platform", "clusters", dm(s)),
+          expect=contains("Your team (Search Relevance) works on")),
+        S("platform usage", cmd(WEI, "/platform", "cluster"), expect=contains("usage: /platform cluster NAME")),
         # filing an RFC through its modal
         S("rfc new", cmd(LEA, "/rfc", "new"), wait=("views.open",)),
         S("rfc new, reused trigger", reused("rfc new", LEA, "/rfc", "new"),
-          allowed=frozenset({"exchanged_trigger_id"})),
-        S("rfc new, expired trigger", expired(LEA, "/rfc", "new"), allowed=frozenset({"expired_trigger_id"})),
-        S("rfc new submitted", submit(LEA, "rfc_new", {"title": "Adopt Feast as the feature store",
+          allowed=frozenset({"exchanged_trigger_id"}), expect=contains("this request already opened a form")),
+        S("rfc new, expired trigger", expired(LEA, "/rfc", "new"), allowed=frozenset({"expired_trigger_id"}),
+          expect=contains("the request expired before the form could open")),
+        S("rfc new submitted", submit(LEA, "rfc_new", {"title": TITLE,
                                                        "sig": "sig-pipelines", "options": "feast\nbuild-our-own",
                                                        "summary": LONG}), until="is filed"),
         S("rfc new again", cmd(LEA, "/rfc", "new"), wait=("views.open",)),
@@ -278,44 +299,55 @@ def steps() -> list[Step]:
         S("rfc ready", cmd(LEA, "/rfc", "ready 3 hannah-okafor"), expect=contains("review")),
         S("rfc fcp", cmd(HANNAH, "/rfc", 'fcp 3 accept feast "Adopt Feast for features."'),
           expect=contains("proposed"), wait=("chat.postMessage",)),
-        S("approve button", click(SOFIA, "sig-pipelines", "rfc_approve", "3"), wait=("chat.update",)),
-        S("approve button again", click(SOFIA, "sig-pipelines", "rfc_approve", "3")),
+        S("approve button", click(SOFIA, "sig-pipelines", "rfc_approve", "3"), wait=("chat.update",),
+          expect=contains("Signed off RFC 0003")),
+        S("approve button again", click(SOFIA, "sig-pipelines", "rfc_approve", "3"), expect=contains("Signed off")),
         S("approve button, not an approver", click(MARCUS, "sig-pipelines", "rfc_approve", "3"),
           expect=contains("only RFC approvers")),
-        S("rfc concern", cmd(SOFIA, "/rfc", "concern 3 storage-cost"), wait=("chat.update",)),
-        S("rfc concern, 3,000 characters", cmd(HANNAH, "/rfc", f"concern 3 {TOKEN} non-blocking"), settle=1.5),
-        S("rfc resolve", cmd(SOFIA, "/rfc", "resolve 3 storage-cost"), wait=("chat.update",)),
-        S("rfc approve, already", cmd(HANNAH, "/rfc", "approve 3")),
+        S("rfc concern", cmd(SOFIA, "/rfc", "concern 3 storage-cost"), wait=("chat.update",),
+          expect=contains("Concern `storage-cost` raised")),
+        S("rfc concern, 3,000 characters", cmd(HANNAH, "/rfc", f"concern 3 {TOKEN} non-blocking"), settle=1.5,
+          expect=contains("a concern's name is one word of at most 60")),
+        S("rfc resolve", cmd(SOFIA, "/rfc", "resolve 3 storage-cost"), wait=("chat.update",),
+          expect=contains("is resolved")),
+        S("rfc approve, already", cmd(HANNAH, "/rfc", "approve 3"), expect=contains("Signed off RFC 0003")),
         S("rfc cancel, not allowed", cmd(MARCUS, "/rfc", "cancel 3"), expect=contains("only")),
         S("rfc list with the filing", cmd(HANNAH, "/rfc", "list"), expect=contains("0003")),
         # from direct messages
-        S("rfc list in a DM", lambda s: rq.command(s.slack, HANNAH, "/rfc", "list", dm(s))),
-        S("rfc approve in the app's DM", cmd(HANNAH, "/rfc", "approve 3", None)),
-        S("mlsync agenda in a DM", lambda s: rq.command(s.slack, SOFIA, "/mlsync", "agenda", dm(s))),
+        S("rfc list in a DM", lambda s: rq.command(s.slack, HANNAH, "/rfc", "list", dm(s)), expect=contains("`0003`")),
+        S("rfc approve in the app's DM", cmd(HANNAH, "/rfc", "approve 3", None), expect=contains("Signed off")),
+        S("mlsync agenda in a DM", lambda s: rq.command(s.slack, SOFIA, "/mlsync", "agenda", dm(s)),
+          expect=contains("*ML Sync 2026-11-24*")),
         S("rfc new in a DM", lambda s: rq.command(s.slack, HANNAH, "/rfc", "new", dm(s)), wait=("views.open",)),
         # the ML Sync
         S("mlsync add", cmd(KENJI, "/mlsync", "add Katib quotas are blocked"), expect=contains("agenda")),
-        S("mlsync add, 3,000 characters", cmd(KENJI, "/mlsync", f"add {LONG}")),
+        S("mlsync add, 3,000 characters", cmd(KENJI, "/mlsync", f"add {LONG}"), expect=contains("has at most 500")),
         S("mlsync add form", cmd(KENJI, "/mlsync", "add"), wait=("views.open",)),
         S("mlsync add form, reused trigger", reused("mlsync add form", KENJI, "/mlsync", "add"),
-          allowed=frozenset({"exchanged_trigger_id"})),
+          allowed=frozenset({"exchanged_trigger_id"}), expect=contains("already opened a form")),
         S("mlsync add form submitted", submit(KENJI, "mlsync_add", {"item": "Demo volunteers for January"})),
         S("shortcut in a channel the bot has not joined",
-          say_and_shortcut(SOFIA, HANNAH, "sig-pipelines", "GPU nodes go down on Saturday <!here>")),
+          say_and_shortcut(SOFIA, HANNAH, "sig-pipelines", "GPU nodes go down on Saturday <!here>"),
+          expect=contains("Added to the ML Sync agenda")),
         S("shortcut in a DM", say_and_shortcut(SOFIA, HANNAH, DM, "Can we discuss the quota policy?"),
-          allowed=frozenset({"chat.getPermalink:channel_not_found"})),  # no link: the bot is not in that DM
-        S("shortcut on 3,000 characters", say_and_shortcut(KENJI, HANNAH, "ml-sync", LONG)),
+          allowed=frozenset({"chat.getPermalink:channel_not_found"}),  # no link: the bot is not in that DM
+          expect=contains("Added to the ML Sync agenda")),
+        S("shortcut on 3,000 characters", say_and_shortcut(KENJI, HANNAH, "ml-sync", LONG),
+          expect=contains("Added to the ML Sync agenda")),
         S("mlsync decision, not a host", cmd(KENJI, "/mlsync", "decision Ship it"), expect=contains("only")),
-        S("mlsync decision", cmd(AMELIE, "/mlsync", "decision Katib stays beta this quarter")),
-        S("mlsync action", cmd(AMELIE, "/mlsync", "action wei-zhang Ask the cluster team for a date")),
+        S("mlsync decision", cmd(AMELIE, "/mlsync", "decision Katib stays beta this quarter"),
+          expect=contains("Recorded the decision")),
+        S("mlsync action", cmd(AMELIE, "/mlsync", "action wei-zhang Ask the cluster team for a date"),
+          expect=contains("Recorded the action item")),
         S("mlsync action usage", cmd(AMELIE, "/mlsync", "action nobody x"), expect=contains("usage")),
-        S("mlsync agenda", cmd(KENJI, "/mlsync", "agenda"), expect=no_pings),
+        S("mlsync agenda", cmd(KENJI, "/mlsync", "agenda"),
+          expect=contains("Katib quotas are blocked", "Demo volunteers for January", "@here")),
         S("mlsync publish", cmd(HANNAH, "/mlsync", "publish"), until="The minutes of"),
         S("mlsync publish usage", cmd(HANNAH, "/mlsync", "publish 2026-13-45"), expect=contains("usage")),
         # the Community Sessions
         S("demo propose", cmd(HANNAH, "/demo", "propose"), wait=("views.open",)),
         S("demo propose, reused trigger", reused("demo propose", HANNAH, "/demo", "propose"),
-          allowed=frozenset({"exchanged_trigger_id"})),
+          allowed=frozenset({"exchanged_trigger_id"}), expect=contains("already opened a form")),
         S("demo propose submitted", submit(HANNAH, "demo_propose", {
             "title": "Feature store in ten minutes", "team": "ML Platform", "tools": "Feast, MLflow",
             "links": "https://git.corp.example/platform/feast-demo"}), wait=("chat.postMessage",)),
@@ -334,14 +366,19 @@ def steps() -> list[Step]:
             "title": "Too long", "team": "Supply", "tools": "KFP", "minutes": "25", "presenters": "nobody"}),
           expect=lambda s, o: None if '"errors"' in o.body else "no errors shown in the modal"),
         # the SIGs
-        S("sig join", cmd(WEI, "/sig", "join sig-serving"), wait=("answer",)),
+        S("sig join", cmd(WEI, "/sig", "join sig-serving"), wait=("answer",), expect=contains("Proposed: you join")),
         S("sig leave, not a member", cmd(WEI, "/sig", "leave sig-serving"), expect=contains("not a member")),
-        S("sig skip", cmd(DIEGO, "/sig", "skip sig-serving 2026-12-10"), wait=("answer",)),
+        S("sig skip", cmd(DIEGO, "/sig", "skip sig-serving 2026-12-10"), wait=("answer",),
+          expect=contains("Proposed: skip")),
         S("sig skip, no meeting", cmd(DIEGO, "/sig", "skip sig-serving 2026-12-03"), expect=contains("does not")),
-        S("sig schedule", cmd(DIEGO, "/sig", "schedule sig-serving"), wait=("chat.postMessage",)),
-        S("poll vote", click(HANNAH, "sig-serving", "sig_vote", "sig-serving|2"), wait=("chat.update",)),
-        S("poll vote again", click(KENJI, "sig-serving", "sig_vote", "sig-serving|1"), wait=("chat.update",)),
-        S("sig choose", cmd(DIEGO, "/sig", "choose sig-serving 1"), wait=("answer",)),
+        S("sig schedule", cmd(DIEGO, "/sig", "schedule sig-serving"), wait=("chat.postMessage",),
+          expect=contains("Finding the fairest times")),
+        S("poll vote", click(HANNAH, "sig-serving", "sig_vote", "sig-serving|2"), wait=("chat.update",),
+          expect=contains("Your vote for option 2 is counted")),
+        S("poll vote again", click(KENJI, "sig-serving", "sig_vote", "sig-serving|1"), wait=("chat.update",),
+          expect=contains("Your vote for option 1 is counted")),
+        S("sig choose", cmd(DIEGO, "/sig", "choose sig-serving 1"), wait=("answer",),
+          expect=contains("Proposed the new time")),
         S("sig choose usage", cmd(DIEGO, "/sig", "choose sig-serving 9"), expect=contains("usage")),
         S("sig schedule, not a chair", cmd(WEI, "/sig", "schedule sig-pipelines"), expect=contains("only")),
         # App Home
@@ -372,7 +409,7 @@ def steps() -> list[Step]:
           until="was accepted"),
         S("request decline usage", cmd(AMELIE, "/request", "decline feature-store"), expect=contains("usage")),
         # the end of the final comment period's cancel path, and a new one
-        S("rfc cancel", cmd(HANNAH, "/rfc", "cancel 3"), wait=("chat.update",)),
+        S("rfc cancel", cmd(HANNAH, "/rfc", "cancel 3"), wait=("chat.update",), expect=contains("is cancelled")),
         S("rfc fcp again, with an apostrophe", cmd(HANNAH, "/rfc", "fcp 3 postpone we don't need it yet"),
           expect=contains("proposed"), wait=("chat.update",)),
     ]

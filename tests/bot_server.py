@@ -3,13 +3,15 @@ workers, Bolt's WSGI adapter, Socket Mode when an app token is given) in its own
 on a socket the caller bound (no port race), talking to the caller's Slack and GitHub doubles, with
 the tests' clock. `ServerProcess` starts it and waits until /health answers.
 
-    python -m tests.bot_server --fd N --slack URL --github URL --repo O/N --state DIR [--socket] [--bare]"""
+    python -m tests.bot_server --fd N --slack URL --github URL --repo O/N --state DIR [--socket] [--bare]
+        [--db URL] [--root DIR] [--tick S --health-every S --health-timeout S] [--epoch T]"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -55,14 +57,21 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--socket", action="store_true", help="Socket Mode connections from each worker")
     p.add_argument("--bare", action="store_true", help="a bare Bolt app instead of the bot")
+    p.add_argument("--root", default=str(REPO), help="the content's checkout (default: this repository)")
+    p.add_argument("--tick", type=float, default=0, help="run each worker's ticker every TICK seconds")
+    p.add_argument("--health-every", type=float, default=0, help="seconds between health checks (0: none)")
+    p.add_argument("--health-timeout", type=float, default=5.0)
+    p.add_argument("--epoch", type=float, default=None,
+                   help="the wall time (time.time()) at which the tests' clock reads START; default: now")
     p.add_argument("--site", default=None, help="the site's address (MLHUB_SITE_URL): feedback's allowed origin")
     args = p.parse_args()
     state = Path(args.state)
-    hub = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=state, site_url=args.site,
+    hub = Config(root=Path(args.root), site_addr="127.0.0.1:8000", state_dir=state, site_url=args.site,
                  github=GitHubConfig(args.github, Secret("test-token"), *args.repo.split("/", 1)))
     cfg = BotConfig(hub, Secret(TOKEN), Secret(SECRET), Secret(APP_TOKEN if args.socket else ""), args.slack,
-                    args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads)
-    started = time.time()
+                    args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads,
+                    health_every=args.health_every, health_timeout=args.health_timeout)
+    started = args.epoch or time.time()  # several servers given one epoch share one clock
 
     def clock() -> dt.datetime:  # the tests' Monday morning, moving at the wall clock's pace
         return START + dt.timedelta(seconds=time.time() - started)
@@ -74,18 +83,22 @@ def main() -> None:
                           publisher=GitHubPublisher(hub.github, RetryPolicy(attempts=3, base_delay=0.01)))
         return app, deps, routes(app, deps)
 
-    run(cfg, echo=lambda s: None, factory=factory, bind=f"fd://{args.fd}", ticker=False)
+    run(cfg, echo=lambda s: None, factory=factory, bind=f"fd://{args.fd}", ticker=args.tick > 0,
+        tick=args.tick or 60)
 
 
 class ServerProcess:
     """Start the production server in a child process on a socket bound here."""
 
-    def __init__(self, slack, github, state: Path, *extra: str, env: dict | None = None):
-        """slack, github: the doubles (FakeSlack, FakeGitHub) the server talks to."""
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(2048)
+    def __init__(self, slack, github, state: Path, *extra: str, env: dict | None = None,
+                 sock: socket.socket | None = None):
+        """slack, github: the doubles (FakeSlack, FakeGitHub) the server talks to; sock: a listening
+        socket to serve on (a restart after a kill keeps the address and the queued connections)."""
+        self.sock = sock or socket.socket()
+        if sock is None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", 0))
+            self.sock.listen(2048)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         fd = self.sock.fileno()
         state.mkdir(parents=True, exist_ok=True)
@@ -93,7 +106,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.bot_server", "--fd", str(fd), "--slack", slack.url, "--github", github.url,
              "--repo", f"{github.owner}/{github.name}", "--state", str(state), *extra],
-            cwd=REPO, pass_fds=[fd], stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=REPO, pass_fds=[fd], stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"})
 
     def wait(self, timeout: float = 60.0) -> ServerProcess:
@@ -108,6 +121,13 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("the server did not answer /health in time")
+
+    def kill(self) -> None:
+        """`kill -9` of the server: its master and every worker at once, nothing cleaned up. The
+        listening socket stays open here for the next server."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.log.close()
 
     def stop(self) -> str:
         """Stop it as an operator does (SIGTERM); returns its log."""

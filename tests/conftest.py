@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import shutil
@@ -79,7 +78,6 @@ def mlflow_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_url():
     """A real PostgreSQL server (CI installs it); skipped only outside CI when it is missing."""
-    import os
 
     from mlhub.services.postgres import installed, temporary_server
 
@@ -91,19 +89,45 @@ def postgres_url():
         yield url
 
 
-@contextlib.contextmanager
-def platform_state():
-    """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700), for the
-    platform profile; skips (fails on CI) when PostgreSQL's server binaries are missing."""
-    from mlhub.services import postgres
+def platform_state() -> Path:
+    """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700); skipped
+    only outside CI when PostgreSQL's server binaries are missing."""
 
-    if not postgres.installed(os.environ.get("MLHUB_PG_BIN")):
+    from mlhub.services.postgres import installed
+
+    if not installed(os.environ.get("MLHUB_PG_BIN")):
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL server binaries are missing: ci/system-deps.sh should install them")
         pytest.skip("PostgreSQL server binaries not installed; run `make system-deps`")
     path = Path(tempfile.mkdtemp(prefix="mlhub-platform-"))
     path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="session")
+def platform_profile():
+    """The platform profile (PostgreSQL, the SeaweedFS object store, MLflow on both) on free ports
+    in a temporary folder, started once for the session; MLflow's webhook cache is short (1 s)."""
+    from mlhub.services.profile import Platform
+
+    state = platform_state()
+    platform = Platform(state, mlflow_extra_env={"MLFLOW_WEBHOOK_CACHE_TTL": "1"})
     try:
-        yield path
+        yield platform.start()
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        platform.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def use_platform_clients(monkeypatch, platform) -> None:
+    """This process as a client of `platform`: its S3 endpoint and keys in the environment, and
+    boto3's default session (which keeps the first credentials it found) and MLflow's S3 client
+    cache started afresh, so keys an earlier test exported are not used against this store."""
+    import boto3
+    from mlflow.store.artifact import s3_artifact_repo
+
+    for key, value in platform.client_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_SHARED_CREDENTIALS_FILE", raising=False)
+    boto3.DEFAULT_SESSION = None
+    s3_artifact_repo._cached_get_s3_client.cache_clear()

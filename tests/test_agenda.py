@@ -30,3 +30,13 @@ def test_agenda_lists_an_rfc_change_a_new_demo_and_a_broken_tutorial(repo: Copy,
 def test_nothing_changed(repo: Copy, now):
     hub = load(repo.root, now)
     assert "nothing changed" in draft(hub, snapshot(hub), {}, [], 30)
+
+
+def test_content_text_in_the_draft_pings_nobody(repo: Copy, now):
+    before = snapshot(load(repo.root, now))
+    repo.edit_text("rfcs/0002-integrate-services-by-maturity.md", "status: accepted", "status: implemented")
+    repo.edit_text("rfcs/0002-integrate-services-by-maturity.md", "title: Integrate", "title: <!channel> & Integrate")
+    text = draft(load(repo.root, now), before, {"02-track-experiments": "failed <@U04AMDURAND>"}, [], 30)
+    assert "RFC 0002 &lt;!channel&gt; &amp; Integrate" in text
+    assert "failed &lt;@U04AMDURAND&gt;" in text
+    assert "<!" not in text and "<@" not in text

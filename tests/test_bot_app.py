@@ -4,13 +4,17 @@ and the production server (routes, workers, auth.test at start, a graceful stop)
 from __future__ import annotations
 
 import json
+import os
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from bot.deps import HubCache
 from bot.manifest import ManifestError, manifest
 from mlhub.cli import main
 
@@ -20,6 +24,7 @@ from .fakes import slack_requests as rq
 from .fakes.slack_workspace import OUTSIDER
 
 HANNAH, SOFIA, AMELIE = "U04HOKAFOR1", "U04SMARTINS", "U04AMDURAND"
+FORM = "application/x-www-form-urlencoded"
 
 
 def published(bot, user) -> str:
@@ -58,7 +63,8 @@ def test_app_home_in_the_zone_slack_knows_after_the_ack(bot):
 
 
 def test_app_home_for_someone_not_in_people_yaml_and_not_on_the_messages_tab(bot):
-    bot.send(rq.home_opened(bot.slack, OUTSIDER))
+    acked = bot.send(rq.home_opened(bot.slack, OUTSIDER))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     bot.slack.wait_for("views.publish", ok=True)
     assert "Add yourself to `community/people.yaml`" in published(bot, OUTSIDER)
     assert bot.send(rq.home_opened(bot.slack, AMELIE, tab="messages")).status == 200
@@ -69,9 +75,45 @@ def test_app_home_for_someone_not_in_people_yaml_and_not_on_the_messages_tab(bot
 def test_follow_ups_retry_rate_limits_and_server_errors(bot):
     bot.slack.fail("views.publish", "429")
     bot.slack.fail("views.publish", "503")
-    bot.send(rq.home_opened(bot.slack, AMELIE))
+    acked = bot.send(rq.home_opened(bot.slack, AMELIE))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: len(bot.slack.sent("views.publish")) == 3, timeout=15)
     assert [c.status for c in bot.slack.calls if c.method == "views.publish"] == [429, 503, 200]
+
+
+def test_invalid_content_on_disk_keeps_the_last_valid_content(bot, repo, caplog):
+    bot.deps.hub = HubCache(repo.root, every=0)
+    first = bot.command(HANNAH, "/sig", "list")
+    assert first.status == 200 and "sig-serving" in first.text
+    people = repo.path("community/people.yaml")
+    people.write_text(people.read_text() + "\n  - id: broken\n    name: [unclosed\n")
+    os.utime(people, (time.time() + 5, time.time() + 5))
+    repo.edit_yaml("community/sigs.yaml", lambda d: d["sigs"][0].update(slack_channel=7))
+    for _ in range(3):
+        answer = bot.command(HANNAH, "/sig", "list")
+        assert (answer.status, answer.text) == (200, first.text)
+    said = [r.getMessage() for r in caplog.records if "last valid content" in r.getMessage()]
+    assert len(said) == 1 and "\n" not in said[0], said
+    assert "community/people.yaml" in said[0] and "community/sigs.yaml:sigs[0].slack_channel" in said[0], said[0]
+
+
+UNKNOWN = [
+    ("/rfc", "<!channel> & x", "I don't know `/rfc &lt;!channel&gt;`. Try `/rfc help`."),
+    ("/mlsync", "<!channel>", "I don't know `/mlsync &lt;!channel&gt;`. Try `/mlsync help`."),
+    ("/sig", "<@U04AMDURAND>", "I don't know `/sig &lt;@U04AMDURAND&gt;`. Try `/sig help`."),
+    ("/demo", "<!channel> & <b>x</b>", "I don't know `/demo &lt;!channel&gt;`. Try `/demo help`."),
+    ("/demo", "a" * 38 + "<!here>", f"I don't know `/demo {'a' * 38}…`. Try `/demo help`."),
+    ("/rfc", "🎉" * 30, f"I don't know `/rfc {'🎉' * 19}…`. Try `/rfc help`."),
+    ("/sig", "list x", "`/sig list` takes nothing after it; remove `x`. usage: /sig list"),
+    ("/sig", 'help "', '`/sig help` takes nothing after it; remove `""`. usage: /sig help'),
+    ("/demo", "list <!here>", "`/demo list` takes nothing after it; remove `&lt;!here&gt;`. usage: /demo list"),
+]
+
+
+@pytest.mark.parametrize("name, text, said", UNKNOWN)
+def test_unknown_words_are_named_escaped_and_clipped_on_a_character(bot, name, text, said):
+    answer = bot.command(HANNAH, name, text)
+    assert (answer.status, answer.text) == (200, said)
 
 
 def test_unknown_commands_are_not_handled(bot):
@@ -95,6 +137,10 @@ def test_a_manifest_for_each_mode():
     assert out.exit_code == 0 and yaml.safe_load(out.output) == socket
     out = CliRunner().invoke(main, ["bot", "manifest", "--url", "http://x"])
     assert out.exit_code == 2 and "https" in out.output
+    for args, said in (([], "give --url https://HOST (HTTP mode: where Slack reaches the bot) or --socket-mode"),
+                       (["--url", "https://x.example", "--socket-mode"], "or --socket-mode, not both")):
+        out = CliRunner().invoke(main, ["bot", "manifest", *args])
+        assert out.exit_code == 2 and said in out.output, out.output
 
 
 def test_mlhub_bot_says_what_it_needs(monkeypatch):
@@ -137,6 +183,20 @@ def test_the_production_server_routes(server):
     answer = rq.Http(srv.url, SECRET).send(rq.command(slack, HANNAH, "/rfc", "list accepted"))
     assert answer.status == 200 and "`0001` accepted" in answer.text
     assert http(srv.url + "/mlflow/webhook", b"{}", "POST")[0] == 401  # unsigned registry delivery
+
+
+@pytest.mark.parametrize("body, ctype", [("{not json", "application/json"), ("payload=%7Bx", FORM),
+                                         ("[1, 2]", "application/json"), ("payload=5", FORM)])
+def test_malformed_bodies_are_401_unsigned_and_400_signed_never_a_traceback(server, body, ctype):
+    srv, _ = server
+    assert http(srv.url + "/slack/events", body.encode(), "POST", {"Content-Type": ctype})[0] == 401
+    bad_time = {**rq.signed_headers(SECRET, body, ctype), "X-Slack-Request-Timestamp": "soon"}
+    assert http(srv.url + "/slack/events", body.encode(), "POST", bad_time)[0] == 401
+    status, text = http(srv.url + "/slack/events", body.encode(), "POST", rq.signed_headers(SECRET, body, ctype))
+    assert status == 400 and ("neither JSON nor a form" in text or "not a JSON object" in text), text
+    assert http(srv.url + "/slack/events", b"\xff{", "POST", {"Content-Type": ctype}) == (400, "the body is not UTF-8")
+    time.sleep(0.2)
+    assert "Traceback" not in Path(srv.log.name).read_text()
 
 
 def test_each_worker_asks_slack_who_it_is_at_start_not_in_a_request(server):

@@ -4,6 +4,7 @@ not joined and from a DM it is not in), hosts' notes, minutes as a pull request.
 from __future__ import annotations
 
 from bot.ceremonies.mlsync import commands as c
+from bot.ceremonies.mlsync import next_sync
 from bot.mrkdwn import plain
 from bot.refusal import Refusal
 
@@ -34,7 +35,8 @@ def test_agenda_items_notes_and_minutes(bot):
     bot.allow("chat.getPermalink", "channel_not_found")  # the bot cannot see a DM between two people
     # the next Sync after Monday 2026-11-23 is the next day (biweekly on Tuesdays from 2026-01-06)
     assert "2026-11-24" in answer(bot.command(KENJI, "/mlsync", "add Katib quotas are blocked"))
-    bot.command(KENJI, "/mlsync", "add")
+    acked = bot.command(KENJI, "/mlsync", "add")
+    assert (acked.status, acked.body) == (200, ""), acked.body
     bot.slack.wait_for("views.open", ok=True)
     (view,) = bot.slack.views
     assert bot.send(rq.submit(bot.slack, KENJI, view, {"item": "Demo volunteers for January"})).status == 200
@@ -72,7 +74,8 @@ def test_agenda_items_notes_and_minutes(bot):
 def test_the_same_message_twice_is_one_item(bot):
     message = shortcut(bot, HANNAH, "ml-sync", "Budget review")
     channel = bot.slack.channel("ml-sync")
-    bot.send(rq.shortcut(bot.slack, KENJI, channel.id, message["ts"], "mlsync_add_message"))
+    acked = bot.send(rq.shortcut(bot.slack, KENJI, channel.id, message["ts"], "mlsync_add_message"))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: len(responded(bot)) == 2)  # the two follow-ups may answer in either order
     assert sorted(responded(bot)) == ["Added to the ML Sync agenda of 2026-11-24.",
                                       "That is already on the ML Sync agenda of 2026-11-24."]
@@ -84,6 +87,10 @@ def test_usage_lines(bot):
     bot.slack.wait_for("views.open", ok=True)
     assert answer(bot.command(KENJI, "/mlsync", "frob")).startswith("I don't know")
     assert "usage: /mlsync action OWNER TEXT" in answer(bot.command(AMELIE, "/mlsync", "action nobody x"))
+    for empty in ('action wei-zhang ""', "action wei-zhang “  ”", 'action "" Ask', "action @ Ask", 'decision ""',
+                  'decision "  "'):
+        assert answer(bot.command(AMELIE, "/mlsync", empty)) == c.USAGE[empty.split()[0]], empty
+    assert bot.deps.store.notes(next_sync(bot.deps).isoformat()) == [] and bot.deps.store.agenda() == []
     assert "at most 500" in answer(bot.command(KENJI, "/mlsync", "add " + "🎉 " * 1500))
     assert answer(bot.command(HANNAH, "/mlsync", "publish 2026-13-45")) == c.USAGE["publish"]
 

@@ -58,7 +58,8 @@ def test_modal_submissions_never_raise(tmp_path_factory):
     try:
         views = {}
         for user in USERS[:-1]:  # one form per person, submitted again and again (one filing at most)
-            bot.send(rq.command(bot.slack, user, "/rfc", "new"))
+            acked = bot.send(rq.command(bot.slack, user, "/rfc", "new"))
+            assert (acked.status, acked.body) == (200, ""), acked.body
             bot.slack.wait_for("views.open", len(views) + 1, ok=True)
             views[user] = list(bot.slack.views)[-1]
 

@@ -250,3 +250,41 @@ def test_votes_of_a_merged_duplicate_follow_it(bot, tmp_path):
     ceremony.publish_tally(bot.deps, bot.app.client, bot.clock())
     assert bot.deps.store.votes() == {"feature-store": {"kenji-tanaka": "Search Relevance",
                                                         "wei-zhang": "Fraud Detection"}}
+
+
+def test_a_refused_change_of_status_waits_in_the_one_outbox_and_mlhub_outbox_retry_finishes_it(bot, tmp_path):
+    from .publish_faults import retry
+
+    bot.command(KENJI, "/request", "support registry-model-cards")
+    bot.github.fail_at(len(bot.github.requests), "422")  # the first call of the publication is refused
+    said = answer(bot.command(HANNAH, "/request", "accept registry-model-cards mlflow-registry-beta"))
+    assert "accepted into the roadmap" in said
+    wait_until(lambda: any("stored, not published yet" in t for t in responded(bot)), 20)
+    (entry,) = bot.deps.outbox.entries("pending", "request-status")
+    assert bot.github.pulls == [] and entry.attempts == 1
+    assert not any("was accepted" in t for t in dms_to(bot, PRIYA))  # nobody hears of what is not published
+    code, out = retry(bot, tmp_path)
+    assert code == 0, out
+    assert "Request registry-model-cards: planned" in out and bot.deps.outbox.entries("pending") == []
+    (pull,) = bot.github.pulls
+    assert "status: planned" in bot.github.files[pull.head]["requests/registry-model-cards.yaml"]
+    # the bot's next tick tells the requester and every supporter, once however often it ticks
+    sched = Scheduler(bot.deps, bot.app.client)
+    for minutes in (1, 2):
+        sched.tick(bot.clock() + dt.timedelta(minutes=minutes))
+    for user in (PRIYA, WEI, KENJI):
+        assert sum("was accepted into the roadmap" in t for t in dms_to(bot, user)) == 1, user
+
+
+def test_a_redelivered_support_or_decision_is_answered_once(bot):
+    support = rq.command(bot.slack, KENJI, "/request", "support feature-store", "sig-pipelines")
+    first, again = answer(bot.send(support)), answer(bot.send(support))  # Slack's retry: the same request
+    assert first == again and "already" not in again  # the first answer, not "you support it already"
+    assert bot.deps.store.votes("feature-store") == {"feature-store": {"kenji-tanaka": "Search Relevance"}}
+    decision = rq.command(bot.slack, HANNAH, "/request", "accept registry-model-cards mlflow-registry-beta",
+                          "sig-pipelines")
+    first, again = answer(bot.send(decision)), answer(bot.send(decision))
+    assert first == again and "accepted into the roadmap" in first
+    wait_until(lambda: bot.github.pulls, 20)
+    bot.slack.quiet(0.5)
+    assert len(bot.github.pulls) == 1 and len(bot.deps.outbox.entries(kind="request-status")) == 1

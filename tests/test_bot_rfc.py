@@ -125,7 +125,8 @@ def test_an_approver_of_another_sig_cannot_sign_off_even_with_the_button(bot):
     ephemeral(bot.command(HANNAH, "/rfc", "fcp 3 accept feast"))
     assert ephemeral(bot.command(MARCUS, "/rfc", "approve 3")).startswith("only RFC approvers of sig-pipelines")
     wait_until(lambda: bot.deps.store.fcp(3).ts)
-    bot.send(rq.click(bot.slack, MARCUS, "sig-pipelines", live_message(bot)["ts"], "rfc_approve", "3"))
+    acked = bot.send(rq.click(bot.slack, MARCUS, "sig-pipelines", live_message(bot)["ts"], "rfc_approve", "3"))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: any(t.startswith("only RFC approvers") for t in responses(bot)))
     assert bot.deps.store.fcp(3).fcp.signoffs == {"hannah-okafor"}
 
@@ -180,7 +181,8 @@ def test_a_reused_or_expired_trigger_is_explained(bot):
     assert responses(bot) == ["The form did not open: this request already opened a form. Type `/rfc new` again."]
     late = rq.command(bot.slack, LEA, "/rfc", "new")
     bot.slack.age_trigger(late.trigger_id, 3.5)
-    bot.send(late)
+    acked = bot.send(late)
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: len(responses(bot)) == 2)
     assert "the request expired" in responses(bot)[1]
     assert [c.error for c in bot.slack.calls if c.method == "views.open"] == [
@@ -199,7 +201,8 @@ def test_usage_lines_and_unknown_people(bot):
 
 
 def test_invalid_form_shows_errors_and_stores_nothing(bot):
-    bot.command(LEA, "/rfc", "new")
+    acked = bot.command(LEA, "/rfc", "new")
+    assert (acked.status, acked.body) == (200, ""), acked.body
     bot.slack.wait_for("views.open", ok=True)
     (view,) = bot.slack.views
     answer = bot.send(rq.submit(bot.slack, LEA, view, {"title": "x", "sig": "sig-pipelines", "options": "Bad Option"}))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
 
+import pytest
+
 from bot.ceremonies import sessions
 from bot.ceremonies.sessions import commands as c
-from mlhub.community.sessions import Proposal, ProposalState, assign
+from mlhub.community.sessions import NotNow, Proposal, ProposalState, assign, confirm, give, withdraw
 from mlhub.content import validate
 from mlhub.verify.record import FailingCell, Record
 
@@ -101,7 +104,18 @@ def test_bad_proposals_name_the_field(bot):
     assert c.parse("recording ABC https://x.example/v") == c.Recording("abc", "https://x.example/v")
     assert c.parse("") == c.Help() and c.parse("withdraw 12ab") == c.Withdraw("12ab")
     for bad in ("recording abc http://insecure", "confirm", "confirm a b", "propose now"):
-        assert answer(bot.command(HANNAH, "/demo", bad)).startswith(("usage", "I don't know"))
+        said = answer(bot.command(HANNAH, "/demo", bad))
+        assert said.startswith(("usage", "`/demo propose` takes nothing after it; remove `now`")), said
+
+
+@pytest.mark.parametrize("path", ["../pyproject.toml", "../demos/x.ipynb", "/etc/passwd.ipynb", "Up.ipynb",
+                                  "sub/dir.ipynb"])
+def test_a_notebook_outside_demos_is_refused_naming_the_field(bot, path):
+    body = json.loads(propose(bot, HANNAH, notebook=path).body)
+    assert body == {"response_action": "errors", "errors": {"notebook": (
+        "the notebook is a file name in demos/, such as feast-demo.ipynb: lower-case letters, digits and dashes, "
+        "ending in .ipynb")}}
+    assert sessions.load(bot.deps) == []
 
 
 def test_withdrawing_gives_the_slot_to_the_first_in_the_queue(bot):
@@ -117,6 +131,27 @@ def test_withdrawing_gives_the_slot_to_the_first_in_the_queue(bot):
                            for m in bot.slack.delivered("chat.postMessage")))
     bot.slack.quiet(0.3)
     assert bot.slack.failed() == []
+
+
+def test_a_demo_is_withdrawn_once_and_a_given_demo_never(bot):
+    sessions.save(bot.deps, [Proposal("gone-1", "Gone", "T", ("hannah-okafor",), ("KFP",), 10),
+                             Proposal("done-1", "Given", "T", ("hannah-okafor",), ("KFP",), 10,
+                                      state=ProposalState.given, session="2026-11-12")])
+    assert answer(bot.command(HANNAH, "/demo", "withdraw gone-1")).startswith("Withdrawn: *Gone*")
+    assert answer(bot.command(HANNAH, "/demo", "withdraw gone-1")) == (
+        "this demo is withdrawn already; only a queued, scheduled or confirmed demo is withdrawn")
+    assert answer(bot.command(HANNAH, "/demo", "withdraw done-1")) == (
+        "this demo is given already; only a queued, scheduled or confirmed demo is withdrawn")
+    assert the(bot, "Given").state is ProposalState.given and the(bot, "Given").session == "2026-11-12"
+
+
+def test_only_the_rules_move_a_proposal():
+    queued = P("q", "T", "2026-11-01")
+    for move in (confirm, give):
+        with pytest.raises(NotNow, match="this demo is queued"):
+            move(queued)
+    assert give(confirm(assign([queued], [dt.date(2026, 11, 26)], 3)[0])).state is ProposalState.given
+    assert withdraw(queued) == dataclasses.replace(queued, state=ProposalState.withdrawn)
 
 
 def P(pid, team, created):

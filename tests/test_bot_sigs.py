@@ -82,10 +82,12 @@ def test_schedule_posts_a_poll_after_the_ack_and_the_chairs_choice_is_a_pull_req
     assert sum(1 for b in message["blocks"] if b.get("accessory", {}).get("action_id") == "sig_vote") == 3
     # every member's zone, asked of Slack once each
     assert sorted(a["user"] for a in bot.slack.delivered("users.info")) == sorted([DIEGO, HANNAH, KENJI])
-    bot.send(rq.click(bot.slack, HANNAH, "sig-serving", poll["ts"], "sig_vote", "sig-serving|2"))
+    acked = bot.send(rq.click(bot.slack, HANNAH, "sig-serving", poll["ts"], "sig_vote", "sig-serving|2"))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: "1 vote" in json.dumps(channel.messages[poll["ts"]]["blocks"]))
     assert bot.deps.store.poll("sig-serving")["votes"] == {"2": ["hannah-okafor"]}
-    bot.send(rq.click(bot.slack, HANNAH, "sig-serving", poll["ts"], "sig_vote", "sig-serving|1"))
+    acked = bot.send(rq.click(bot.slack, HANNAH, "sig-serving", poll["ts"], "sig_vote", "sig-serving|1"))
+    assert (acked.status, acked.body) == (200, ""), acked.body
     wait_until(lambda: bot.deps.store.poll("sig-serving")["votes"] == {"1": ["hannah-okafor"], "2": []})
     wait_until(lambda: "Your vote for option 1 is counted (a new vote replaces it)." in responded(bot))
     assert "Proposed the new time" in answer(bot.command(DIEGO, "/sig", "choose sig-serving 1"))

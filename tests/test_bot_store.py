@@ -154,3 +154,79 @@ def test_filings_polls_zones_and_channels(store):
     assert store.zones(["U1", "U2"], dt.timedelta(hours=1)) == {"U1": "America/Toronto"}
     store.save_channel("sig-serving", "C0000004")
     assert store.channel_id("sig-serving") == "C0000004" and store.channel_id("nope") is None
+
+
+class Moving:
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def test_a_claim_whose_owner_died_is_taken_over_after_its_lease_and_nothing_is_redone(url):
+    """Two processes (two stores, two owners): a job claimed by one that died is not `firing`
+    forever; a post it had made (its ts written down) is not made again; a registry delivery it was
+    posting is taken over by MLflow's retry after the lease."""
+    from bot.store.tables import registry_events
+
+    clock = Moving(NOW)
+    dead, alive = Store(url, clock=clock), Store(url, clock=clock, migrate=False)
+    try:
+        lease = dt.timedelta(minutes=10)
+        dead.add_job(key="k", calendar="ml-sync", occurrence=NOW.isoformat(), action="reminder", due=NOW,
+                     state="pending")
+        assert dead.claim_job("k", "pending", "firing", NOW, lease) is not None
+        later = NOW + dt.timedelta(minutes=5)
+        assert alive.due_jobs("pending", later, abandoned="firing") == []  # the lease holds
+        assert alive.claim_job("k", "pending", "firing", later, lease) is None
+        after = NOW + dt.timedelta(minutes=11)
+        assert [j["key"] for j in alive.due_jobs("pending", after, abandoned="firing")] == ["k"]
+        assert alive.claim_job("k", "pending", "firing", after, lease) is not None
+        assert not dead.move_job("k", "firing", state="done")  # no longer its claim
+        assert alive.move_job("k", "firing", state="done", owner=None)
+
+        assert dead.claim("fcp-end:3", lease) == (True, None)
+        dead.note_claim("fcp-end:3", "C1/1.2")  # it posted, then died before finishing
+        assert alive.claim("fcp-end:3", lease) == (False, None)  # still its lease
+        clock.now = after
+        assert alive.claim("fcp-end:3", lease) == (True, "C1/1.2")  # taken over: what was posted is known
+        alive.finish("fcp-end:3", "C1/1.2")
+        assert alive.claim("fcp-end:3", lease) == (False, "C1/1.2") and alive.done("fcp-end:3")
+
+        clock.now = NOW
+        with dead.engine.begin() as conn:
+            conn.execute(registry_events.insert().values(delivery_id="d1", event="e", payload="{}", channel="c",
+                                                         text="t", notified=False, received=NOW))
+        assert dead.claim_notification("d1", lease) and not alive.claim_notification("d1", lease)
+        clock.now = after
+        assert alive.claim_notification("d1", lease)
+        alive.posted_notification("d1", "1.5")
+        assert not dead.claim_notification("d1", lease) and alive.registry_event("d1")["posted_ts"] == "1.5"
+    finally:
+        dead.engine.dispose()
+        alive.engine.dispose()
+
+
+def test_a_request_is_answered_once_and_a_refusal_is_an_answer_too(store):
+    from bot import delivery
+    from bot.refusal import Refusal
+
+    calls = []
+
+    def work():
+        calls.append(1)
+        store.add_note(f"n{len(calls)}", "2026-12-01", "decision", "x", "me")
+        return "done"
+
+    assert delivery.once(store, "cmd:1", work) == delivery.Answer("done")
+    assert delivery.once(store, "cmd:1", work) == delivery.Answer("done", replayed=True)
+    assert len(calls) == 1 and len(store.notes("2026-12-01")) == 1
+
+    def refuse():
+        store.add_note("n-refused", "2026-12-01", "decision", "y", "me")
+        raise Refusal("no")
+
+    assert delivery.once(store, "cmd:2", refuse) == delivery.Answer("no", refused=True)
+    assert len(store.notes("2026-12-01")) == 1  # what ran before the refusal was rolled back
+    assert delivery.once(store, "cmd:2", work).replayed and len(calls) == 1

@@ -8,6 +8,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 
 from mlhub.services import postgres
 from mlhub.services.processes import free_ports, port_free
-from mlhub.services.profile import BUCKET, Platform, home, record_path
+from mlhub.services.profile import BUCKET, PORT_NAMES, Platform, home, record_path
 
 from .conftest import REPO, platform_state
 from .test_doctor import statuses
@@ -29,8 +30,10 @@ SECRETS = ("postgres-password", "s3-secret-key")
 
 @pytest.fixture
 def state():
-    with platform_state() as path:
-        yield path
+    """A state folder PostgreSQL's system user can reach (pytest's own temp root is 0700)."""
+    path = platform_state()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def clean_env(state: Path, **extra: str) -> dict[str, str]:
@@ -128,9 +131,15 @@ def test_platform_profile_runs_mlflow_on_postgres_and_s3_keeps_state_and_stops(s
     for name in ("postgres", "objectstore", "mlflow"):
         assert re.search(rf"mlhub: {name} ready in [\d.]+ s", out), out
     env = exports(out)
-    assert set(env) == {"MLFLOW_TRACKING_URI", "MLFLOW_S3_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE"}
+    assert set(env) == {"MLFLOW_TRACKING_URI", "MLFLOW_S3_ENDPOINT_URL", "AWS_SHARED_CREDENTIALS_FILE",
+                        "MLHUB_WAREHOUSE_URL", "PGPASSFILE", "MLHUB_ARTIFACT_STORE", "MLHUB_KUBE_API", "MLHUB_CLUSTER"}
+
     record = json.loads(record_path(state).read_text())
     assert record["mlflow"]["url"] == env["MLFLOW_TRACKING_URI"] and record["pid"] == up.proc.pid
+    # the warehouse in the profile's PostgreSQL, its password in a file, never in the URL printed
+    assert env["MLHUB_WAREHOUSE_URL"] == record["postgres"]["url"].removesuffix("/postgres") + "/warehouse"
+    assert env["MLHUB_ARTIFACT_STORE"] == f"s3://{BUCKET}/mlflow"
+    assert Path(env["PGPASSFILE"]).stat().st_mode & 0o077 == 0
 
     # the doctor finds every component healthy
     res = mlhub("doctor", env=clean_env(state))
@@ -177,7 +186,7 @@ def test_platform_profile_runs_mlflow_on_postgres_and_s3_keeps_state_and_stops(s
     # started again: the same URLs, and the run, the registered model and the artifacts are there
     again = start(state)
     out2 = again.wait_for("running; Ctrl-C stops")
-    assert exports(out2) == env
+    assert exports(out2) == {**env, "MLHUB_KUBE_API": exports(out2)["MLHUB_KUBE_API"]}  # a new double each start
     client = MlflowClient()
     assert client.get_run(run.info.run_id).data.params == {"alpha": "0.5"}
     assert client.get_model_version("platform-profile-model", "1").status == "READY"
@@ -262,17 +271,16 @@ def test_one_component_stops_and_starts_again_with_its_data(state):
 def test_a_port_in_use_is_a_one_line_error_and_starts_nothing(state):
     import socket
 
-    ports = dict(zip(["postgres", "mlflow", "s3", "s3_grpc", "master", "master_grpc", "volume", "volume_grpc",
-                      "filer", "filer_grpc"], free_ports(10), strict=True))
+    ports = dict(zip(PORT_NAMES, free_ports(len(PORT_NAMES)), strict=True))
     (home(state)).mkdir()
     (home(state) / "ports.json").write_text(json.dumps(ports))
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", ports["s3"]))
         holder.listen()
         res = mlhub("services", "up", "--profile", "platform", env=clean_env(state))
-    assert res.returncode == 1
+    assert res.returncode == 2  # a setting to change, like a usage error
     lines = res.stderr.strip().splitlines()
-    assert lines == [f"Error: infrastructure error: port {ports['s3']} on 127.0.0.1 (object store S3 API, kept in "
+    assert lines == [f"Error: port {ports['s3']} on 127.0.0.1 (object store S3 API, kept in "
                      f"{home(state) / 'ports.json'}) is in use by another process; stop what holds it, or delete "
                      "that file to choose new ports"], res.stderr
     assert not (home(state) / "postgres").exists() and not (home(state) / "objectstore").exists()

@@ -1,7 +1,8 @@
 """The platform profile's bot, as `mlhub up --profile platform` starts it: two replicas, each its own
 production server (`mlhub bot`: gunicorn, Bolt's WSGI adapter) on the profile's PostgreSQL, talking
 to the Slack double; what one replica stores the other reads; and MLflow's registry webhook from
-the profile's MLflow (its artifacts in the object store) reaches the bot and is posted once."""
+the profile's MLflow (its artifacts in the object store) reaches the bot and is posted once; a
+database restart under the replicas loses nothing they acknowledged."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import urllib.request
 
 import pytest
 
-from mlhub.services.profile import BOT_REPLICAS, platform_services, start_bot_replicas
+from mlhub.services.profile import BOT_REPLICAS, start_bot_replicas
 
 from .bot_fixtures import SECRET, TOKEN, doubles, wait_until
-from .conftest import REPO, platform_state
+from .conftest import REPO, use_platform_clients
 from .fakes import slack_requests as rq
 from .test_registry_webhooks import register_champion
 
@@ -22,25 +23,22 @@ HOOK_SECRET = "a-webhook-secret-of-some-length"
 
 
 @pytest.fixture(scope="module")
-def replicas():
-    with platform_state() as state:
-        yield from _replicas(state)
-
-
-def _replicas(state):
+def replicas(platform_profile):
+    platform = platform_profile  # the session's profile, shared with the platform chain's tests
     slack, github = doubles()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLHUB_", "MLFLOW_", "SLACK_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLHUB_", "MLFLOW_", "SLACK_", "AWS_"))}
     env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url,
             "MLHUB_ROOT": str(REPO), "MLHUB_WEBHOOK_SECRET": HOOK_SECRET,
             "MLHUB_BOT_WORKERS": "2", "MLHUB_BOT_THREADS": "4"}
     lines: list[str] = []
     try:
-        with platform_services(state, echo=lines.append) as platform:
-            bots = start_bot_replicas(platform, lines.append, env)
-            yield platform, bots, slack, lines
-            assert all(bot.running() for bot in bots), "a replica died during the tests"
-        assert not any(bot.running() for bot in bots), "stopping the platform stops its bot replicas"
+        bots = start_bot_replicas(platform, lines.append, env)
+        yield platform, bots, slack, lines
+        assert all(bot.running() for bot in bots), "a replica died during the tests"
+        platform.stop_bots()
+        assert not any(bot.running() for bot in bots) and platform.bots == []
     finally:
+        platform.stop_bots()
         slack.stop()
         github.stop()
 
@@ -69,20 +67,11 @@ def test_two_replicas_on_the_profiles_postgresql_share_what_they_store(replicas)
     assert slack.refusals() == []  # every Web API call either replica made, Slack answered ok
 
 
-def test_the_registry_webhook_of_the_profiles_mlflow_reaches_a_replica_once(replicas):
+def test_the_registry_webhook_of_the_profiles_mlflow_reaches_a_replica_once(replicas, monkeypatch):
     platform, _, slack, lines = replicas
     assert any("webhook" in line and "not connected" not in line for line in lines), lines
-    env = platform.client_env()
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the client writes the model's files straight to the bucket
-    try:
-        register_champion(platform.mlflow_uri, "platform-credit-default")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    use_platform_clients(monkeypatch, platform)  # the client writes the model's files straight to the bucket
+    register_champion(platform.mlflow_uri, "platform-credit-default")
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=platform.mlflow_uri)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import urllib.request
 import warnings
@@ -17,16 +18,23 @@ from mlhub.content import load, validate
 from mlhub.registry.connect import ConnectError, connect
 from mlhub.services.mlflow_server import MlflowServer
 
-from .bot_fixtures import wait_until
-from .conftest import REPO, Copy
+from .bot_fixtures import SECRET, wait_until
+from .conftest import REPO, Copy, use_platform_clients
 
 HOOK_SECRET = "a-webhook-secret-of-some-length"
 
 
-@pytest.fixture(scope="module")
-def mlflow(tmp_path_factory):
-    """Its own server: webhooks registered here must not reach other tests' servers."""
-    # a short webhook cache, so each test's webhook is seen at once
+@pytest.fixture(scope="module", params=["embedded", "platform"])
+def mlflow(request, tmp_path_factory):
+    """Its own server on the embedded default (webhooks registered here must not reach other
+    tests' servers), and the platform profile's (MLflow on PostgreSQL, artifacts in its bucket),
+    both with a short webhook cache, so each test's webhook is seen at once."""
+    if request.param == "platform":
+        platform = request.getfixturevalue("platform_profile")
+        with pytest.MonkeyPatch.context() as env:  # this process logs models straight to the bucket
+            use_platform_clients(env, platform)
+            yield platform.mlflow
+        return
     with MlflowServer(tmp_path_factory.mktemp("mlflow-hooks"), extra_env={"MLFLOW_WEBHOOK_CACHE_TTL": "1"}) as server:
         yield server
 
@@ -43,7 +51,7 @@ def bridge(bot, mlflow):
         captured.append((headers, body))
         return handler(headers, body)
 
-    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}))  # the production server's WSGI app
+    server = wsgi_server(wsgi(bot.app, {registry.PATH: capture}, SECRET))  # the production server's WSGI app
     url = f"http://127.0.0.1:{server.server_address[1]}{registry.PATH}"
     print(connect(mlflow.url, url, HOOK_SECRET, embedded=True))
     time.sleep(1.2)  # the server's webhook cache (1 s here) forgets the previous test's hook
@@ -166,9 +174,11 @@ def test_slack_down_keeps_the_event_and_the_retry_posts_it(bridge, mlflow):
     delivery = {k.lower(): v for k, v in headers.items()}["x-mlflow-delivery-id"]
     wait_until(lambda: bot.deps.store.registry_event(delivery) is not None)
     bot.slack.faults.clear()
-    # our replay and MLflow's own retry race: whichever comes first posts, the other is a duplicate
-    assert post(url, headers, body) in ((200, "ok"), (200, "duplicate delivery: already handled"))
-    assert bot.deps.store.registry_event(delivery)["notified"]
+    # our replay and MLflow's own retry race: whichever comes first posts; the other is a duplicate,
+    # or, while the first is still posting, told to come back (503: MLflow retries)
+    status, _ = post(url, headers, body)
+    assert status in (200, 503)
+    wait_until(lambda: bot.deps.store.registry_event(delivery)["notified"], timeout=30)
     time.sleep(3)  # MLflow's own retry of the failed delivery arrives meanwhile: it must not post again
     fraud = [m["text"] for m in posts(bot, "#sig-training-tuning") if "`fraud-graph`" in m["text"]]
     assert len(fraud) == 1
@@ -220,3 +230,35 @@ def test_a_route_names_a_glob_or_a_tag_not_both(repo: Copy, now):
     assert [p.field for p in problems] == ["sigs[3].registry[2]"]
     assert "exactly one of" in problems[0].message
 
+
+
+def deliver(bot, delivery_id: str, message: dict) -> tuple[int, str]:
+    """A signed delivery straight to the route, as the production server hands it over."""
+    body, stamp = json.dumps(message), str(int(time.time()))
+    headers = {"X-MLflow-Delivery-Id": delivery_id, "X-MLflow-Timestamp": stamp,
+               "X-MLflow-Signature": registry.signature(HOOK_SECRET, delivery_id, stamp, body)}
+    return registry.routes(bot.app, bot.deps)[registry.PATH](headers, body)
+
+
+def test_registry_text_is_escaped_once_and_odd_payloads_are_400(bot):
+    bot.deps.config = dataclasses.replace(bot.deps.config, webhook_secret=Secret(HOOK_SECRET))
+    data = {"name": "credit-a&b<c>", "version": "<!channel>", "alias": "champion", "run_id": "<!here>"}
+    assert deliver(bot, "d1", {"entity": "model_version_alias", "action": "created", "data": data}) == (200, "ok")
+    assert deliver(bot, "d2", {"entity": "model_version", "action": "created", "data": data}) == (200, "ok")
+    assert deliver(bot, "d3", {"entity": "<!channel>", "action": "x", "data": data}) == (200, "ok")
+    bot.slack.quiet(0.3)
+    texts = [m["text"] for m in bot.slack.delivered("chat.postMessage")]
+    assert texts[0].startswith("Model `credit-a&amp;b&lt;c&gt;`: alias *champion* now points at version "
+                               "&lt;!channel&gt;"), texts
+    assert "version *&lt;!channel&gt;* from run `&lt;!here&gt;`" in texts[1]
+    assert texts[2].startswith("Registry event &lt;!channel&gt;.x on `credit-a&amp;b&lt;c&gt;`")
+    assert not any("<!" in t for t in texts)
+    agenda = bot.command("U04KTANAKA1", "/mlsync", "agenda")
+    assert agenda.status == 200 and "Model `credit-a&amp;b&lt;c&gt;`: alias *champion*" in agenda.text, agenda.text
+    assert "&amp;amp;" not in agenda.text
+    for bad, why in (({"name": 5}, "data.name"), ({"name": ["x"]}, "data.name"), ({}, "data.name"),
+                     ({"name": "m", "version": {"a": 1}}, "data.version"), ({"name": "m", "tags": [1]}, "data.tags")):
+        status, text = deliver(bot, f"bad-{why}-{len(str(bad))}", {"entity": "model_version", "action": "created",
+                                                                    "data": bad})
+        assert status == 400 and text.startswith(f"not an MLflow webhook payload: {why} is not"), text
+    assert len(bot.slack.delivered("chat.postMessage")) == 3

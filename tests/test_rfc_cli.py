@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -108,7 +109,7 @@ def test_rfc_new_locally_then_outbox_shows_it_done(git_repo, tmp_path):  # noqa:
     assert res.returncode == 0, res.stderr
     assert "branch rfc/0003 holds rfcs/0003-adopt-feast.md" in res.stdout
     res = mlhub("outbox", "list", "--all", env=env, cwd=tmp_path)
-    assert "rfc    done" in res.stdout and "RFC 0003" in res.stdout
+    assert re.search(r"rfc +done +1 ", res.stdout) and "RFC 0003" in res.stdout  # kind, state, attempts
 
 
 def test_rfc_new_with_a_bad_sig_is_a_usage_error(tmp_path):
@@ -135,7 +136,7 @@ def test_rfc_new_on_github_never_prints_the_token(fake, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "pull request #1 is open" in res.stdout and "retrying" in res.stdout
     assert "s3cret" not in res.stdout + res.stderr
-    assert "s3cret" not in (tmp_path / "outbox.sqlite").read_bytes().decode("latin-1")
+    assert "s3cret" not in (tmp_path / "bot.sqlite").read_bytes().decode("latin-1")
     assert [p.labels for p in fake.pulls] == [["rfc", "sig-pipelines"]]
 
 
@@ -156,10 +157,21 @@ def test_partial_github_settings_are_a_usage_error():
     assert res.returncode == 2 and "missing GITHUB_TOKEN, GITHUB_REPO" in res.stderr
 
 
-def test_outbox_retry_explains_requests_only_the_bot_publishes(tmp_path):
+def test_outbox_retry_finishes_every_kind_and_an_old_outbox_file_moves_into_the_store(fake, tmp_path):
     from mlhub.publish.outbox import Outbox
 
-    Outbox(tmp_path / "outbox.sqlite").add("minutes", {"day": "2026-11-24", "text": "# ML Sync"})
-    res = mlhub("outbox", "retry", env={"MLHUB_STATE_DIR": str(tmp_path)})
-    assert res.returncode == 0 and "Traceback" not in res.stderr
-    assert "a 'minutes' request is published by the Slack bot" in res.stdout
+    old = Outbox(tmp_path / "outbox.sqlite")  # as versions before the store held the outbox kept it
+    old.add("minutes", {"day": "2026-11-24", "text": "# ML Sync 2026-11-24\n"})
+    old.add("sigs-edit", {"title": "Skip the sync", "text": "sigs: []\n", "branch": "sig/sig-x/skip-2026-12-01"})
+    old.engine.dispose()
+    env = {"GITHUB_URL": fake.url, "GITHUB_TOKEN": "s3cret-token-value", "GITHUB_REPO": "acme/mlhub",
+           "MLHUB_STATE_DIR": str(tmp_path)}
+    res = mlhub("outbox", "retry", env=env)
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert "The minutes of 2026-11-24: pull request #1 is open" in res.stdout
+    assert "Skip the sync: pull request #2 is open" in res.stdout
+    assert sorted(p.head for p in fake.pulls) == ["ml-sync/2026-11-24", "sig/sig-x/skip-2026-12-01"]
+    assert not (tmp_path / "outbox.sqlite").exists() and (tmp_path / "outbox.sqlite.imported").exists()
+    assert mlhub("outbox", "list", env=env).stdout.strip() == "nothing waiting to be published"
+    again = mlhub("outbox", "retry", env=env)
+    assert again.returncode == 0 and "nothing waiting to be published" in again.stdout and len(fake.pulls) == 2

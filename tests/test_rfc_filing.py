@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import threading
@@ -14,7 +15,7 @@ from mlhub.content.loader import read
 from mlhub.publish import PublishError
 from mlhub.publish.github import GitHubPublisher
 from mlhub.publish.local import LocalGitPublisher
-from mlhub.publish.outbox import Outbox
+from mlhub.publish.outbox import EntryState, Outbox
 from mlhub.publish.retry import RetryPolicy
 from mlhub.rfc import filing
 from mlhub.rfc.filing import RfcRequest
@@ -24,6 +25,7 @@ from .fakes.github import FakeGitHub
 
 REQ = RfcRequest(title="Adopt Feast as the feature store", sig="sig-pipelines", author="lea-fischer",
                  options=["feast", "build-our-own"], summary="Use Feast for features.")
+DAY = dt.date(2026, 11, 23)  # the caller's clock, not the machine's
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=5)
 
 
@@ -47,7 +49,8 @@ def publisher(fake: FakeGitHub, token: str = "test-token") -> GitHubPublisher:
 
 def file_one(fake, hub, tmp_path, log=None):
     box = Outbox(tmp_path / "outbox.sqlite")
-    out = filing.file(REPO, hub, publisher(fake), box, REQ, progress=(log if log is not None else []).append)
+    out = filing.file(REPO, hub, publisher(fake), box, REQ, DAY,
+                      progress=(log if log is not None else []).append)
     return out, box
 
 
@@ -64,6 +67,7 @@ def assert_one_complete_pull(fake: FakeGitHub, number: int = 3):
     path = f"rfcs/{number:04d}-adopt-feast-as-the-feature-store.md"
     text = fake.files[pull.head][path]
     assert f"number: {number}" in text and "status: draft" in text and "## Readiness" in text
+    assert "created: '2026-11-23'" in text  # the caller's day, not the machine's
     assert "Use Feast for features." in text
 
 
@@ -123,9 +127,10 @@ def test_giving_up_keeps_the_request_and_a_retry_finishes_it(fake, hub, tmp_path
     fake.fail("create_pull", "502", times=FAST.attempts)
     box = Outbox(tmp_path / "outbox.sqlite")
     with pytest.raises(PublishError, match="gave up after 4 attempts"):
-        filing.file(REPO, hub, publisher(fake), box, REQ, progress=lambda _: None)
+        filing.file(REPO, hub, publisher(fake), box, REQ, DAY, progress=lambda _: None)
     (entry,) = box.entries("pending")
-    assert entry.journal["number"] == 3 and "outbox" in entry.message
+    assert entry.journal["number"] == 3 and "gave up after 4 attempts" in entry.message
+    assert (entry.attempts, entry.owner, entry.lease_until) == (1, None, None)  # the claim is released
     assert fake.pulls == [] and "rfc/0003" in fake.branches
     filing.resume(REPO, hub, publisher(fake), box, entry.id, progress=lambda _: None)
     assert_one_complete_pull(fake)
@@ -136,7 +141,7 @@ def test_bad_token_is_a_clear_error_and_nothing_is_lost(fake, hub, tmp_path):
     box = Outbox(tmp_path / "outbox.sqlite")
     bad = GitHubPublisher(GitHubConfig(fake.url, Secret("wrong"), fake.owner, fake.name), FAST)
     with pytest.raises(PublishError, match="GITHUB_TOKEN") as exc:
-        filing.file(REPO, hub, bad, box, REQ, progress=lambda _: None)
+        filing.file(REPO, hub, bad, box, REQ, DAY, progress=lambda _: None)
     assert "wrong" not in str(exc.value)
     assert [e.state for e in box.entries()] == ["pending"]
 
@@ -150,7 +155,7 @@ def test_two_proposals_at_the_same_time_get_different_numbers(fake, hub, tmp_pat
     def run(req):
         try:
             barrier.wait()
-            results.append(filing.file(REPO, hub, publisher(fake), box, req, progress=lambda _: None))
+            results.append(filing.file(REPO, hub, publisher(fake), box, req, DAY, progress=lambda _: None))
         except Exception as exc:  # reported below
             errors.append(exc)
 
@@ -172,7 +177,7 @@ def test_invalid_request_names_the_option_and_stores_nothing(hub, tmp_path, fake
     box = Outbox(tmp_path / "outbox.sqlite")
     bad = RfcRequest(title="x", sig="sig-nope", author="nobody")
     with pytest.raises(ValueError) as exc:
-        filing.file(REPO, hub, publisher(fake), box, bad)
+        filing.file(REPO, hub, publisher(fake), box, bad, DAY)
     assert "--sig: unknown SIG 'sig-nope'" in str(exc.value) and "--author" in str(exc.value)
     assert box.entries() == []
 
@@ -197,7 +202,7 @@ def git(root, *args):
 def test_local_filing_commits_on_a_new_branch_and_leaves_the_worktree(git_repo, tmp_path):
     hub = load(git_repo)
     box = Outbox(tmp_path / "outbox.sqlite")
-    out = filing.file(git_repo, hub, LocalGitPublisher(git_repo), box, REQ, progress=lambda _: None)
+    out = filing.file(git_repo, hub, LocalGitPublisher(git_repo), box, REQ, DAY, progress=lambda _: None)
     assert out.branch == "rfc/0003" and out.url is None
     assert git(git_repo, "branch", "--show-current").strip() == "main"
     assert git(git_repo, "status", "--porcelain") == ""
@@ -206,5 +211,15 @@ def test_local_filing_commits_on_a_new_branch_and_leaves_the_worktree(git_repo, 
     assert git(git_repo, "log", "-1", "--format=%an", "rfc/0003").strip() == "Léa Fischer"
     # the next proposal takes the next number
     other = RfcRequest(title="Second", sig="sig-serving", author="diego-alvarez")
-    out2 = filing.file(git_repo, hub, LocalGitPublisher(git_repo), box, other, progress=lambda _: None)
+    out2 = filing.file(git_repo, hub, LocalGitPublisher(git_repo), box, other, DAY, progress=lambda _: None)
     assert out2.branch == "rfc/0004"
+
+
+def test_an_entry_state_is_set_only_as_the_enum(tmp_path):
+    box = Outbox(tmp_path / "outbox.sqlite")
+    entry = box.add("rfc", {"title": "x"})
+    with pytest.raises(TypeError, match="an entry's state is an EntryState, not 'done'"):
+        box.update(entry.id, state="done")
+    assert box.get(entry.id).state is EntryState.pending
+    box.update(entry.id, state=EntryState.done)
+    assert box.get(entry.id).state is EntryState.done

@@ -142,6 +142,54 @@ def test_block_kit_limits_in_messages_and_views(slack):
     assert kit.view(needs_submit)
 
 
+def test_unknown_fields_and_a_button_in_an_input_are_invalid_blocks(slack):
+    c = client(slack)
+    option = {"text": {"type": "plain_text", "text": "RUN"}, "value": "run", "url": "", "colour": "red"}
+    select = [{"type": "section", "text": {"type": "mrkdwn", "text": "pick"}, "accessory": {
+        "type": "static_select", "action_id": "a", "options": [option]}}]
+    refused = error(lambda: c.chat_postMessage(channel="#sig-pipelines", text="t", blocks=select))
+    assert refused["error"] == "invalid_blocks"
+    assert refused["errors"] == [
+        "additional property not allowed: colour [json-pointer:/blocks/0/accessory/options/0/colour]"]
+    odd_block = [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}]
+    assert kit.blocks(odd_block) == ["additional property not allowed: colour [json-pointer:/blocks/0/colour]"]
+    odd_button = [{"type": "actions", "elements": [
+        {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "1"}, "colour": "red"}]}]
+    assert kit.blocks(odd_button) == [
+        "additional property not allowed: colour [json-pointer:/blocks/0/elements/0/colour]"]
+    button_input = {"type": "modal", "title": {"type": "plain_text", "text": "F"},
+                    "submit": {"type": "plain_text", "text": "Send"}, "blocks": [
+                        {"type": "input", "label": {"type": "plain_text", "text": "x"},
+                         "element": {"type": "button", "text": {"type": "plain_text", "text": "b"}}}]}
+    refused = error(lambda: c.views_open(trigger_id=slack.issue_trigger(HANNAH), view=button_input))
+    assert refused["error"] == "invalid_arguments"
+    assert "[ERROR] failed to match all allowed schemas [json-pointer:/view/blocks/0/element]" in \
+        refused["response_metadata"]["messages"]
+
+
+def test_every_method_in_the_shapes_answers_as_slack_does(slack):
+    c = client(slack)
+    for method in SHAPES:
+        assert hasattr(slack, method.replace(".", "_")), f"{method} is in methods.json but not answered"
+    posted = c.chat_postMessage(channel="#sig-pipelines", text="to delete")
+    assert c.chat_delete(channel=posted["channel"], ts=posted["ts"])["ts"] == posted["ts"]
+    assert error(lambda: c.chat_delete(channel=posted["channel"], ts=posted["ts"]))["error"] == "message_not_found"
+    channel, theirs = slack.ws.say(HANNAH, "sig-pipelines", "mine")
+    assert error(lambda: c.chat_delete(channel=channel.id, ts=theirs["ts"]))["error"] == "cant_delete_message"
+    assert c.conversations_info(channel=channel.id)["channel"]["name"] == "sig-pipelines"
+    assert error(lambda: c.conversations_info(channel="C0NOPE"))["error"] == "channel_not_found"
+    assert error(lambda: c.conversations_info(channel="#sig-pipelines"))["error"] == "channel_not_found"  # ids only
+    assert error(lambda: c.conversations_open(users=HANNAH))["error"] == "missing_scope"  # the bot has no im:write
+    slack.scopes.add("im:write")
+    assert c.conversations_open(users=HANNAH)["channel"]["id"].startswith("D")
+    assert error(lambda: c.conversations_open(users=""))["error"] == "users_list_not_supplied"
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Next"}, "blocks": [{"type": "divider"}]}
+    trigger = slack.issue_trigger(HANNAH)
+    assert c.views_push(trigger_id=trigger, view=modal)["view"]["type"] == "modal"
+    assert error(lambda: c.views_push(trigger_id=trigger, view=modal))["error"] == "exchanged_trigger_id"
+    assert error(lambda: c.views_push(trigger_id="nope", view=modal))["error"] == "invalid_trigger_id"
+
+
 def test_rate_limit_tiers_answer_429_with_retry_after(slack):
     c = client(slack)
     c.retry_handlers = []
@@ -217,6 +265,33 @@ def test_modal_submissions_are_built_from_the_view_that_was_opened(slack):
         rq.submit(slack, HANNAH, vid, {"title": "far more than ten"})
     with pytest.raises(AssertionError, match="only the person"):
         rq.submit(slack, SOFIA, vid, {"title": "x"})
+
+
+def test_acks_are_checked_as_slack_uses_them(slack):
+    view = {"type": "modal", "callback_id": "f", "title": {"type": "plain_text", "text": "Form"},
+            "submit": {"type": "plain_text", "text": "Send"},
+            "blocks": [{"type": "input", "block_id": "title", "label": {"type": "plain_text", "text": "Title"},
+                        "element": {"type": "plain_text_input", "action_id": "value"}},
+                       {"type": "section", "block_id": "note", "text": {"type": "mrkdwn", "text": "a note"}}]}
+    vid = client(slack).views_open(trigger_id=slack.issue_trigger(HANNAH), view=view)["view"]["id"]
+    submitted = rq.submit(slack, HANNAH, vid, {"title": "Hello"})
+
+    def ack(body: dict, delivery=submitted) -> list[str]:
+        return rq.ack_problems(delivery, rq.Answer(200, json.dumps(body)))
+
+    assert ack({"response_action": "errors", "errors": {"title": "too short"}}) == []
+    assert ack({"response_action": "errors", "errors": {"note": "x", "nope": "y"}}) == [
+        "ack: errors names 'note', which is no input block of the view",
+        "ack: errors names 'nope', which is no input block of the view"]
+    assert ack({"response_action": "close"}) == [
+        "ack: response_action is one of ['clear', 'errors', 'push', 'update']"]
+    command = rq.command(slack, HANNAH, "/rfc", "list")
+    assert ack({"text": "ok", "response_type": "ephemeral"}, command) == []
+    assert ack({"text": "x", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}]},
+               command) == ["ack: must be less than 3001 characters [json-pointer:/blocks/0/text/text]"]
+    assert ack({"text": "x", "response_type": "everyone"}, command) == [
+        "ack: response_type is ephemeral or in_channel"]
+    assert ack({"text": "x" * 40_001}, command) == ["ack: msg_too_long"]
 
 
 def test_faults_still_answer_like_slack(slack):

@@ -2,9 +2,9 @@
 uses (COMMAND, ACTIONS, VIEWS, SHORTCUTS, EVENTS), which the manifest is generated from and checked
 against; register() also adds the ceremony's timed posts and per-tick work to deps.jobs."""
 
-from bot.ceremonies import feedback, home, mlsync, registry, requests, rfc, sessions, sigs
+from bot.ceremonies import feedback, home, mlsync, platform, registry, requests, rfc, sessions, sigs
 
-MODULES = [rfc, mlsync, sessions, sigs, home, registry, requests, feedback]
+MODULES = [rfc, mlsync, sessions, sigs, platform, home, registry, requests, feedback]
 
 
 def routes(app, deps) -> dict:

@@ -29,6 +29,7 @@ SHORTCUTS: list[str] = []
 EVENTS: list[str] = []
 PATH = "/feedback"
 WINDOW = dt.timedelta(days=90)  # the counts the site shows: the last quarter's answers
+POST_LEASE = dt.timedelta(minutes=2)  # a poster that died is replaced after this long
 log = logging.getLogger("mlhub.bot.feedback")
 
 
@@ -123,16 +124,22 @@ class Endpoint:
 
 
 def post_one(deps: Deps, client, entry: str, channel: str, text: str) -> bool:
-    """Post one stored feedback if no other process is; on failure it stays for the next tick."""
-    if not deps.store.claim_feedback(entry):
+    """Post one stored feedback if no other process is (a claim with a lease: a poster killed
+    halfway is replaced once it runs out); on failure it stays for the next tick."""
+    key = f"feedback:{entry}"
+    mine, _ = deps.store.claim(key, POST_LEASE)
+    if not mine:
         return False
     try:
         deps.channels.post(client, channel, text)
-        return True
     except (SlackApiError, Refusal, OSError) as exc:
-        deps.store.release_feedback(entry)
+        deps.store.release(key)
         log.warning("feedback %s not posted to #%s: %s", entry, channel, exc)
         return False
+    with deps.store.transaction():
+        deps.store.feedback_posted(entry)
+        deps.store.finish(key, None)
+    return True
 
 
 def save_counts(deps: Deps) -> None:

@@ -1,12 +1,14 @@
-"""App Home: your SIGs, the next ceremonies in your own time zone, the RFCs waiting for you.
-Published after the event's ack, and only for the Home tab; people's Slack zones are refreshed on
-every tick so that it, `/sig next` and the fair-time polls rarely wait for Slack."""
+"""App Home: your SIGs, the next ceremonies in your own time zone, the RFCs waiting for you, and the
+clusters, your team's first. Published after the event's ack, and only for the Home tab; people's
+Slack zones are refreshed on every tick so that it, `/sig next` and the fair-time polls rarely wait
+for Slack."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from bot import blocks
+from bot.ceremonies import platform
 from bot.deps import Deps
 from bot.mrkdwn import safe
 from mlhub import calendar
@@ -34,7 +36,9 @@ def view(deps: Deps, user: str, now: dt.datetime) -> dict:
         fcp = row.fcp
         if pid in rules.state_of(hub, fcp).eligible and pid not in fcp.signoffs and fcp.state in rules.OPEN:
             waiting.append(f"• RFC {fcp.rfc:04d}: your sign-off (`/rfc approve {fcp.rfc}`)")
-    return blocks.home(person, sigs, meetings, waiting)
+    _, clusters, report = platform.known(deps)
+    return blocks.home(person, sigs, meetings, waiting,
+                       platform.views.home_blocks(clusters, person.team if person else None, report))
 
 
 def refresh_zones(deps: Deps, client, now: dt.datetime) -> None:

@@ -4,11 +4,14 @@ post the event in the owning SIG's channel, and put new champions on the next ML
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
+from urllib.parse import quote
 
 from slack_sdk.errors import SlackApiError
 
@@ -24,6 +27,7 @@ SHORTCUTS: list[str] = []
 EVENTS: list[str] = []
 PATH = "/mlflow/webhook"
 MAX_AGE = 300  # seconds a delivery may be old, as Slack does for its own requests
+LEASE = dt.timedelta(seconds=60)  # a claim to post a delivery: far longer than a post with the client's retries
 EVENTS_SUBSCRIBED = ["registered_model.created", "model_version.created", "model_version_tag.set",
                      "model_version_alias.created"]
 
@@ -52,23 +56,42 @@ def _link(deps: Deps, name: str, version: str | None) -> str:
     base = deps.config.hub.mlflow_tracking_uri
     if not base or not base.startswith("http"):
         return ""
-    target = f"{base.rstrip('/')}/#/models/{name}" + (f"/versions/{version}" if version else "")
+    target = f"{base.rstrip('/')}/#/models/{quote(name, safe='')}" + (
+        f"/versions/{quote(version, safe='')}" if version else "")
     return f" · <{target}|open in MLflow>"
 
 
-def describe(event: str, data: dict) -> str:
-    name, version = safe(str(data.get("name", "?")), 200), data.get("version")
+def describe(event: str, data: dict, escape: Callable[[str, int], str] = safe) -> str:
+    """The event in a line of mrkdwn; with escape=_raw, as stored for the agenda (escaped when shown)."""
+    def e(key: str, limit: int = 200) -> str:
+        return escape(str(data.get(key, "?")), limit)
+
+    name, version = e("name"), e("version", 40)
     if event == "registered_model.created":
         return f"New registered model `{name}`"
     if event == "model_version.created":
-        run = f" from run `{data['run_id']}`" if data.get("run_id") else ""
+        run = f" from run `{e('run_id', 100)}`" if data.get("run_id") else ""
         return f"Model `{name}` has a new version *{version}*{run}"
     if event == "model_version_tag.set":
-        return f"Model `{name}` version {version}: tag `{safe(str(data.get('key')), 200)}` = " \
-               f"`{safe(str(data.get('value')), 500)}`"
+        return f"Model `{name}` version {version}: tag `{e('key')}` = `{e('value', 500)}`"
     if event == "model_version_alias.created":
-        return f"Model `{name}`: alias *{safe(str(data.get('alias')), 200)}* now points at version {version}"
-    return f"Registry event {event} on `{name}`"
+        return f"Model `{name}`: alias *{e('alias')}* now points at version {version}"
+    return f"Registry event {escape(event, 100)} on `{name}`"
+
+
+def _raw(text: str, limit: int) -> str:
+    return text[:limit]
+
+
+def _malformed(data: dict) -> str | None:
+    """Why the fields the bot reads are unusable, or None."""
+    if not isinstance(data.get("name"), str) or not data["name"]:
+        return "data.name is not a model name (a string)"
+    if not isinstance(data.get("version"), str | int | None):
+        return "data.version is not a version (a string or a number)"
+    if not isinstance(data.get("tags") or {}, dict):
+        return "data.tags is not an object"
+    return None
 
 
 def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[int, str]:
@@ -87,10 +110,13 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
             event, data = f"{message['entity']}.{message['action']}", dict(message["data"])
         except (ValueError, KeyError, TypeError):
             return 400, "not an MLflow webhook payload"
+        if why := _malformed(data):
+            return 400, f"not an MLflow webhook payload: {why}"
         hub = deps.hub()
-        sig = registry.owner(hub, data.get("name", ""), data.get("tags") or {})
+        version = None if data.get("version") is None else str(data["version"])
+        sig = registry.owner(hub, data["name"], data.get("tags") or {})
         channel = sig.slack_channel if sig else deps.config.fallback_channel
-        text = describe(event, data) + _link(deps, data.get("name", ""), data.get("version"))
+        text = describe(event, data) + _link(deps, data["name"], version)
         if sig is None:
             text += " (no SIG owns this model: add a `registry` route in community/sigs.yaml)"
         agenda = None
@@ -99,18 +125,23 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
             if nxt:
                 agenda = {"key": f"registry:{delivery}", "ceremony": "ml-sync", "source": "registry",
                           "meeting_date": nxt.start.date().isoformat(),
-                          "text": describe(event, data) + (f" ({sig.name})" if sig else "")}
+                          "text": describe(event, data, _raw) + (f" ({sig.name})" if sig else "")}
         deps.store.add_registry_event(delivery, event, body, channel, text, agenda)  # before answering
         seen = deps.store.registry_event(delivery)
         assert seen is not None, "stored just above"
-    if not deps.store.claim_notification(delivery):
-        return 200, "duplicate delivery: already handled"  # a concurrent delivery is posting it
+    # Claimed for a lease, marked posted only after Slack answered: if this process dies while
+    # posting, MLflow's retry is told to come back and, once the lease ran out, takes it over.
+    if not deps.store.claim_notification(delivery, LEASE):
+        if (deps.store.registry_event(delivery) or {}).get("notified"):
+            return 200, "duplicate delivery: already handled"
+        return 503, "stored; another delivery of it is being posted, retry"
     try:
-        deps.channels.post(client, seen["channel"].lstrip("#"), seen["text"])
+        posted = deps.channels.post(client, seen["channel"].lstrip("#"), seen["text"])
     except (SlackApiError, Refusal, OSError) as exc:  # Slack down: MLflow retries; the stored event is posted then
         deps.store.release_notification(delivery)
         log.warning("could not post registry event %s: %s", delivery, exc)
         return 503, "stored; posting to Slack failed, retry"
+    deps.store.posted_notification(delivery, posted.get("ts"))
     return 200, "ok"
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import HEAD, Database, _alembic
 from bot.store.tables import (
     agenda_items,
     channels,
+    claims,
     demos,
     events,
     fcps,
@@ -26,6 +28,7 @@ from bot.store.tables import (
     polls,
     registry_events,
     request_votes,
+    requests,
     slack_users,
     snapshots,
 )
@@ -53,6 +56,72 @@ class FcpRow:
 
 
 class Store(Database):
+    # --- requests: the first answer, for redeliveries -----------------------------------------------
+
+    def once(self, key: str, work: Callable[[], str]) -> tuple[str, bool]:
+        """Run work (its queries join this transaction) with the request's key claimed first, and
+        store its answer with it: (answer, False). A redelivery, here or in another process, gets
+        the first answer and changes nothing: (first answer, True). A delivery arriving while the
+        first is under way waits for it (PostgreSQL: on the key's row; SQLite: the write lock)."""
+        for _ in range(3):
+            try:
+                with self._begin() as conn:
+                    conn.execute(insert(requests).values(key=key, answer=None, created=self.clock()))
+                    answer = work()
+                    conn.execute(update(requests).where(requests.c.key == key).values(answer=answer))
+                return answer, False
+            except IntegrityError:
+                first = self.first_answer(key)
+                if first is not None:
+                    return first, True
+                # not the key: a conflict on the state itself; once more, on the state as it is now
+        raise RuntimeError(f"request {key} conflicted three times")
+
+    def remember(self, key: str, answer: str) -> tuple[str, bool]:
+        """Store an answer that changed nothing (a refusal) as the first answer, unless one is there."""
+        if self._insert_once(requests, key=key, answer=answer, created=self.clock()):
+            return answer, False
+        first = self.first_answer(key)
+        return (first, True) if first is not None else (answer, False)
+
+    def first_answer(self, key: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(select(requests.c.answer).where(requests.c.key == key)).scalar()
+
+    # --- claims on effects outside the store (Slack posts), with leases -----------------------------
+
+    def claim(self, key: str, lease: dt.timedelta) -> tuple[bool, str | None]:
+        """Take the right to make an effect: (True, what an earlier owner whose lease ran out left,
+        else None); (False, result) when it is done; (False, None) while another owner holds it."""
+        now = self.clock()
+        with self._begin() as conn:
+            self._insert_once(claims, key=key, owner=None, lease_until=None, done=False, result=None)
+            row = conn.execute(select(claims).where(claims.c.key == key).with_for_update()).mappings().one()
+            if row["done"]:
+                return False, row["result"]
+            if row["owner"] and _aware(row["lease_until"]) > now:
+                return False, None
+            conn.execute(update(claims).where(claims.c.key == key).values(owner=self.owner, lease_until=now + lease))
+            return True, row["result"]
+
+    def finish(self, key: str, result: str | None) -> None:
+        with self._begin() as conn:
+            conn.execute(update(claims).where(claims.c.key == key).values(done=True, result=result, owner=None))
+
+    def note_claim(self, key: str, result: str) -> None:
+        """Write down what an effect left before the claim is finished (a posted message's ts)."""
+        with self._begin() as conn:
+            conn.execute(update(claims).where(claims.c.key == key).values(result=result))
+
+    def release(self, key: str) -> None:
+        """The effect failed: whoever comes next may try."""
+        with self._begin() as conn:
+            conn.execute(update(claims).where(claims.c.key == key, claims.c.done.is_(False)).values(owner=None))
+
+    def done(self, key: str) -> bool:
+        with self._read() as conn:
+            return bool(conn.execute(select(claims.c.done).where(claims.c.key == key)).scalar())
+
     # --- Events API redeliveries -------------------------------------------------------------------
 
     def first_delivery(self, event_id: str) -> bool:
@@ -62,12 +131,12 @@ class Store(Database):
     # --- final comment periods --------------------------------------------------------------------------
 
     def fcp(self, rfc: int) -> FcpRow | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(FCP, {"rfc": rfc}).mappings().first()
         return _fcp_row(row) if row else None
 
     def fcps(self) -> list[FcpRow]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [_fcp_row(r) for r in conn.execute(select(fcps).order_by(fcps.c.rfc)).mappings().all()]
 
     def save_fcp(self, fcp: rules.Fcp, **extra: Any) -> None:
@@ -92,12 +161,12 @@ class Store(Database):
                           outbox_id=outbox_id, text=text_)
 
     def filing(self, number: int) -> dict | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(FILING, {"number": number}).mappings().first()
         return dict(row) if row else None
 
     def filings(self) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [dict(r) for r in conn.execute(FILINGS).mappings().all()]
 
     def set_filing_text(self, number: int, text_: str) -> None:
@@ -107,7 +176,7 @@ class Store(Database):
     # --- MLflow registry deliveries ------------------------------------------------------------------
 
     def registry_event(self, delivery_id: str) -> dict | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(registry_events).where(registry_events.c.delivery_id == delivery_id)
                                ).mappings().first()
         return dict(row) if row else None
@@ -125,17 +194,27 @@ class Store(Database):
         except IntegrityError:
             pass
 
-    def claim_notification(self, delivery_id: str) -> bool:
-        """Atomically take the right to post a delivery; False if another request already has it."""
+    def claim_notification(self, delivery_id: str, lease: dt.timedelta) -> bool:
+        """Take the right to post a delivery for a lease; False while another process holds it or
+        once it is posted. A claim whose owner died is taken over when its lease runs out."""
+        now = self.clock()
+        ev = registry_events.c
         with self._begin() as conn:
-            return conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
-                                .where(registry_events.c.notified.is_(False)).values(notified=True)).rowcount == 1
+            return conn.execute(update(registry_events).where(
+                ev.delivery_id == delivery_id, ev.notified.is_(False),
+                or_(ev.owner.is_(None), ev.lease_until < now))
+                .values(owner=self.owner, lease_until=now + lease)).rowcount == 1
+
+    def posted_notification(self, delivery_id: str, ts: str | None) -> None:
+        with self._begin() as conn:
+            conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
+                         .values(notified=True, posted_ts=ts, owner=None))
 
     def release_notification(self, delivery_id: str) -> None:
         """Posting failed: let the next delivery of the same event post it."""
         with self._begin() as conn:
-            conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
-                         .values(notified=False))
+            conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id,
+                                                       registry_events.c.notified.is_(False)).values(owner=None))
 
     # --- the ML Sync: agenda items and the hosts' notes ---------------------------------------------------
 
@@ -149,7 +228,7 @@ class Store(Database):
             conn.execute(update(agenda_items).where(agenda_items.c.key == key).values(link=link))
 
     def agenda(self, ceremony: str = "ml-sync", meeting_date: str | None = None) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             if meeting_date:
                 rows = conn.execute(AGENDA_OF_DAY, {"ceremony": ceremony, "day": meeting_date})
             else:
@@ -162,14 +241,14 @@ class Store(Database):
                           created=self.clock())
 
     def notes(self, meeting_date: str) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [dict(r) for r in conn.execute(select(notes).where(notes.c.meeting_date == meeting_date)
                                                   .order_by(notes.c.created)).mappings().all()]
 
     # --- demo proposals ---------------------------------------------------------------------------------
 
     def proposals(self) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [json.loads(d) for d in conn.execute(select(demos.c.data)).scalars().all()]
 
     def save_proposals(self, changed: list[dict]) -> None:
@@ -186,7 +265,7 @@ class Store(Database):
     def request_poll(self, sig: str, stale: dt.timedelta = dt.timedelta(minutes=5)) -> bool:
         """Note that a chair asked for a poll; False if one is being prepared already."""
         now = self.clock()
-        with self._begin() as conn:
+        with self.transaction(f"poll-{sig}") as conn:  # the lock: there may be no row to lock yet
             row = conn.execute(select(polls.c.requested).where(polls.c.sig == sig).with_for_update()).first()
             if row is None:
                 conn.execute(insert(polls).values(sig=sig, data="{}", updated=now, requested=now))
@@ -206,7 +285,7 @@ class Store(Database):
             conn.execute(update(polls).where(polls.c.sig == sig).values(channel=channel, message_ts=ts))
 
     def poll(self, sig: str) -> dict | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(polls).where(polls.c.sig == sig)).mappings().first()
         if row is None or row["data"] == "{}":
             return None
@@ -227,29 +306,47 @@ class Store(Database):
     # --- the scheduler's jobs and snapshots ------------------------------------------------------------
 
     def job_keys(self, keys: list[str]) -> set[str]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return set(conn.execute(select(jobs.c.key).where(jobs.c.key.in_(keys))).scalars())
 
     def add_job(self, **values: Any) -> bool:
         return self._insert_once(jobs, **values)
 
-    def due_jobs(self, state: str, now: dt.datetime) -> list[dict]:
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(select(jobs).where(jobs.c.state == state, jobs.c.due <= now)
+    def due_jobs(self, state: str, now: dt.datetime, abandoned: str | None = None) -> list[dict]:
+        """Jobs due in a state, and in state `abandoned` those whose owner's lease ran out."""
+        wanted = jobs.c.state == state
+        if abandoned:
+            wanted = or_(wanted, (jobs.c.state == abandoned) & (jobs.c.lease_until < now))
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(select(jobs).where(wanted, jobs.c.due <= now)
                                                   .order_by(jobs.c.due)).mappings().all()]
 
-    def move_job(self, key: str, expected: str, **values: Any) -> bool:
-        """Change a job only if it is still in the expected state (a claim); True when it was."""
+    def claim_job(self, key: str, free: str, claimed: str, now: dt.datetime, lease: dt.timedelta) -> dict | None:
+        """Claim a job in state `free`, or one `claimed` whose owner's lease ran out, for a lease;
+        its row as it was before (posted_ts: what a dead owner posted), or None if it is taken."""
         with self._begin() as conn:
-            return conn.execute(update(jobs).where(jobs.c.key == key, jobs.c.state == expected)
+            row = conn.execute(select(jobs).where(jobs.c.key == key).with_for_update()).mappings().first()
+            if row is None or not (row["state"] == free or (row["state"] == claimed and row["lease_until"] is not None
+                                                             and _aware(row["lease_until"]) < now)):
+                return None
+            conn.execute(update(jobs).where(jobs.c.key == key).values(state=claimed, owner=self.owner,
+                                                                      lease_until=now + lease))
+            return dict(row)
+
+    def move_job(self, key: str, expected: str, **values: Any) -> bool:
+        """Change a job only if it is still in the expected state (and, when claimed, still this
+        process's claim); True when it was."""
+        with self._begin() as conn:
+            return conn.execute(update(jobs).where(jobs.c.key == key, jobs.c.state == expected,
+                                                   or_(jobs.c.owner.is_(None), jobs.c.owner == self.owner))
                                 .values(**values)).rowcount == 1
 
     def job_states(self, before: dt.datetime) -> list[str]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return list(conn.execute(select(jobs.c.state).where(jobs.c.due < before)).scalars())
 
     def snapshot(self, key: str) -> dict | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(snapshots.c.data).where(snapshots.c.key == key)).scalar()
         return json.loads(row) if row else None
 
@@ -261,7 +358,7 @@ class Store(Database):
     def zones(self, users: list[str], fresh: dt.timedelta) -> dict[str, str | None]:
         """Slack zones fetched within `fresh` (None: the profile has none), by user id."""
         since = self.clock() - fresh
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(ZONES, {"users": users}).mappings().all()
         return {r["user_id"]: r["tz"] for r in rows if _aware(r["fetched"]) >= since}
 
@@ -269,7 +366,7 @@ class Store(Database):
         self._upsert(slack_users, slack_users.c.user_id, user, tz=tz, fetched=self.clock())
 
     def channel_id(self, name: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return conn.execute(select(channels.c.channel_id).where(channels.c.name == name)).scalar()
 
     def save_channel(self, name: str, channel_id: str) -> None:
@@ -289,14 +386,14 @@ class Store(Database):
         if request_id is not None:
             query = query.where(request_votes.c.request_id == request_id)
         out: dict[str, dict[str, str]] = {}
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for rid, person, team in conn.execute(query):
                 out.setdefault(rid, {})[person] = team
         return out
 
     def supporters(self, request_id: str) -> list[str]:
         """Slack user ids of a request's supporters, in voting order."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return list(conn.execute(select(request_votes.c.slack_user).where(request_votes.c.request_id == request_id)
                                      .order_by(request_votes.c.voted)).scalars())
 
@@ -322,25 +419,19 @@ class Store(Database):
                                  posted=False, received=self.clock())
 
     def feedback_since(self, since: dt.datetime) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [dict(r) for r in conn.execute(select(feedback).where(feedback.c.received >= since)
                                                   .order_by(feedback.c.received)).mappings().all()]
 
     def unposted_feedback(self) -> list[dict]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [dict(r) for r in conn.execute(select(feedback).where(feedback.c.posted.is_(False))
                                                   .order_by(feedback.c.received)).mappings().all()]
 
-    def claim_feedback(self, entry_id: str) -> bool:
-        """Take the right to post one feedback; False when another process has it."""
+    def feedback_posted(self, entry_id: str) -> None:
+        """A feedback was posted (its claim, bot.ceremonies.feedback, kept anyone else from it)."""
         with self._begin() as conn:
-            return conn.execute(update(feedback).where(feedback.c.id == entry_id, feedback.c.posted.is_(False))
-                                .values(posted=True)).rowcount == 1
-
-    def release_feedback(self, entry_id: str) -> None:
-        """Posting failed: the next tick posts it."""
-        with self._begin() as conn:
-            conn.execute(update(feedback).where(feedback.c.id == entry_id).values(posted=False))
+            conn.execute(update(feedback).where(feedback.c.id == entry_id).values(posted=True))
 
 
 def _fcp_row(row) -> FcpRow:

@@ -1,5 +1,6 @@
 """The store's engine: SQLite in WAL mode (writers queued on a lock) or PostgreSQL, its Alembic
-migrations, and named locks across processes. bot.store.Store adds the queries."""
+migrations, named locks across processes, and transactions that the queries inside join (one
+change of live state, one transaction). bot.store.Store adds the queries."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,20 +16,25 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, event, insert, inspect, text, update
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
-from sqlalchemy.exc import IntegrityError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0003"
+HEAD = "0005"
 Clock = Callable[[], dt.datetime]
-INSERTS: dict = {}  # a table's plain INSERT, parameters given at execution
+INSERTS: dict = {}  # a table's INSERT ... ON CONFLICT DO NOTHING, parameters given at execution
 _local_locks: dict[str, threading.Lock] = {}
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def lock_key(name: str) -> int:
+    """A name as a PostgreSQL advisory lock key."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def _alembic(conn: Connection) -> AlembicConfig:
@@ -50,6 +57,14 @@ class Database:
         self.url, self.clock = url, clock
         # a ping before each use guards against dropped server connections; a file has none to drop
         self.engine: SqlEngine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        # Named locks hold a session each while their work runs its queries on self.engine: from a
+        # pool of their own, or a dozen follow-ups waiting for a lock would hold every connection
+        # the lock's holder needs to finish (a deadlock, seen with two replicas under a burst).
+        self._lock_engine: SqlEngine | None = None
+        if self.engine.dialect.name == "postgresql":
+            locks = self._lock_engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4,
+                                                      pool_timeout=300)
+            event.listen(self.engine, "engine_disposed", lambda _: locks.dispose())  # one dispose() for both
         if self.engine.dialect.name == "sqlite":
             @event.listens_for(self.engine, "connect")
             def _pragmas(dbapi_conn, _):  # WAL: readers do not block the writer
@@ -61,6 +76,8 @@ class Database:
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
         self._write_thread_lock = threading.Lock()
+        self._tx = threading.local()  # the transaction this thread has open, which queries join
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"  # whose claims these are
         self._write_fd = os.open(f"{self.path}.write.lock", os.O_RDWR | os.O_CREAT, 0o600) if self.path else None
         if migrate:
             self.migrate()
@@ -87,8 +104,9 @@ class Database:
         """A lock named across every process using this database; yields whether it was taken
         (always True when waiting). PostgreSQL: an advisory lock; SQLite: a lock file beside it."""
         if self.engine.dialect.name == "postgresql":
-            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-            with self.engine.connect() as conn:
+            key = lock_key(name)
+            assert self._lock_engine is not None
+            with self._lock_engine.connect() as conn:
                 sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
                 got = conn.execute(text(sql), {"k": key}).scalar() is not False
                 try:
@@ -119,31 +137,69 @@ class Database:
             os.close(fd)  # closing releases the lock
 
     @contextmanager
+    def transaction(self, *names: str) -> Iterator[Connection]:
+        """One write transaction that every query of this store made inside it (in this thread)
+        joins, holding the named locks until it ends: read, decide and write as one step, on the
+        state as it is (a compare-and-set by lock). PostgreSQL: transaction-level advisory locks;
+        SQLite: every writer already queues on the store's write lock for its whole transaction."""
+        with self._begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                for name in sorted(names):
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(name)})
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A connection to read with: the open transaction's, else a fresh one."""
+        conn = getattr(self._tx, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
     def _begin(self) -> Iterator[Connection]:
-        """A write transaction. On SQLite, writers queue on a lock (threads, then processes) instead
-        of SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries and gives the acks
-        of concurrent writes a long tail."""
-        if self._write_fd is None:
-            with self.engine.begin() as conn:
+        """A write transaction, or the one this thread has open already. On SQLite, writers queue
+        on a lock (threads, then processes) instead of SQLite's busy handler, which sleeps 1, 2, 5,
+        10 ... ms between tries and gives the acks of concurrent writes a long tail."""
+        conn = getattr(self._tx, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self._queued(), self.engine.begin() as conn:
+            self._tx.conn = conn
+            try:
                 yield conn
+            finally:
+                self._tx.conn = None
+
+    @contextmanager
+    def _queued(self) -> Iterator[None]:
+        if self._write_fd is None:
+            yield
             return
         with self._write_thread_lock:
             fcntl.flock(self._write_fd, fcntl.LOCK_EX)
             try:
-                with self.engine.begin() as conn:
-                    yield conn
+                yield
             finally:
                 fcntl.flock(self._write_fd, fcntl.LOCK_UN)
 
+    def _insert(self, table):
+        return (postgresql.insert(table) if self.engine.dialect.name == "postgresql" else sqlite.insert(table))
+
     def _insert_once(self, table, **values) -> bool:
-        try:
-            with self._begin() as conn:
-                conn.execute(INSERTS.setdefault(table.name, insert(table)), values)
-            return True
-        except IntegrityError:
-            return False
+        """Insert a row unless its key is there; False when it was. Never an error, so it can run
+        inside a larger transaction."""
+        statement = INSERTS.get((self.engine.dialect.name, table.name))
+        if statement is None:
+            statement = INSERTS.setdefault((self.engine.dialect.name, table.name), self._insert(table)
+                                           .on_conflict_do_nothing().returning(*table.primary_key.columns))
+        with self._begin() as conn:
+            return conn.execute(statement, values).first() is not None  # (rowcount is -1 on psycopg here)
 
     def _upsert(self, table, key, key_value, **values) -> None:
+        statement = self._insert(table).values({key.name: key_value, **values})
         with self._begin() as conn:
-            if not conn.execute(update(table).where(key == key_value).values(**values)).rowcount:
-                conn.execute(insert(table).values({key.name: key_value, **values}))
+            conn.execute(statement.on_conflict_do_update(index_elements=[key], set_=values))

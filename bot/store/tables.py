@@ -4,7 +4,9 @@ repository stays the record. Migrations in migrations/versions/ build them step 
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+
+from mlhub.publish.outbox import outbox as _outbox
 
 metadata = MetaData()
 
@@ -40,8 +42,11 @@ registry_events = Table(
     Column("payload", Text, nullable=False),
     Column("channel", String(80), nullable=False),
     Column("text", Text, nullable=False),
-    Column("notified", Boolean, nullable=False, default=False),
+    Column("notified", Boolean, nullable=False, default=False),  # posted (posted_ts says where)
     Column("received", DateTime(timezone=True), nullable=False),
+    Column("owner", String(80)),  # the process posting it, until lease_until
+    Column("lease_until", DateTime(timezone=True)),
+    Column("posted_ts", String(32)),
 )
 agenda_items = Table(
     "agenda_items", metadata,
@@ -63,6 +68,9 @@ jobs = Table(
     Column("state", String(16), nullable=False),  # bot.jobs.JobState
     Column("fired", DateTime(timezone=True)),
     Column("late_s", Integer),
+    Column("owner", String(80)),  # the process firing it, until lease_until; then anyone may take it over
+    Column("lease_until", DateTime(timezone=True)),
+    Column("posted_ts", String(32)),
 )
 snapshots = Table(
     "snapshots", metadata,
@@ -106,6 +114,22 @@ channels = Table(
     Column("channel_id", String(32), nullable=False),  # resolved once; stays valid across renames
     Column("resolved", DateTime(timezone=True), nullable=False),
 )
+requests = Table(
+    "requests", metadata,
+    Column("key", String(80), primary_key=True),  # derived from what Slack delivered (bot.delivery)
+    Column("answer", Text),  # the first answer, JSON; a redelivery gets it again
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+claims = Table(
+    "claims", metadata,
+    Column("key", String(160), primary_key=True),  # one effect outside the store, e.g. fcp-end:103
+    Column("owner", String(80)),  # who is making it, until lease_until
+    Column("lease_until", DateTime(timezone=True)),
+    Column("done", Boolean, nullable=False, server_default="0"),
+    Column("result", String(64)),  # what it left, e.g. the Slack message's ts
+)
+outbox = _outbox.to_metadata(metadata)  # the publish requests (mlhub.publish.outbox owns their queries)
+Index("outbox_by_state", outbox.c.state, outbox.c.kind)
 request_votes = Table(
     "request_votes", metadata,
     # the key is the vote: one per person and request, however many replicas insert it at once

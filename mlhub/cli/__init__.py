@@ -30,6 +30,21 @@ class SettingsError(click.ClickException):
     exit_code = 2
 
 
+def require_free(ports: dict[str, int]) -> None:
+    """Stop with one line (exit 2) when a port the command is about to bind is held by another
+    process, instead of a server's retries and traceback."""
+    from mlhub.services.processes import PortInUse, check_ports
+
+    try:
+        check_ports(ports, hint="stop that process, or set the setting to a free port")
+    except PortInUse as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def addr_port(addr: str) -> int:
+    return int(addr.rsplit(":", 1)[1])
+
+
 def config(state: bool = False) -> Config:
     """The settings; with state=True the state folder must also be usable (commands that write)."""
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mlhub.cli import SettingsError, main
+from mlhub.cli import SettingsError, main, require_free
 from mlhub.config import ConfigError
 
 
@@ -24,6 +24,7 @@ def bot_cmd(ctx: click.Context) -> None:
         cfg.hub.ensure_state()
     except ConfigError as exc:
         raise SettingsError(str(exc)) from None
+    require_free({"MLHUB_BOT_PORT": cfg.port})
     run(cfg, echo=click.echo)
 
 

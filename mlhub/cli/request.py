@@ -35,11 +35,12 @@ def request() -> None:
 def request_new(title, problem, requested_by, services, team, sig, yes) -> None:
     """File a request as a pull request adding requests/ID.yaml (or a local branch request/ID).
     Similar open requests are shown first: support one of them instead if it is yours."""
-    from mlhub.cli.outbox import open_outbox, publisher
-    from mlhub.publish import PublishError
+    import bot.ceremonies  # noqa: F401  (registers the kinds of publication)
+    from bot.publishing import Desk, finish
+    from mlhub.cli.outbox import open_outbox, open_store, publisher
     from mlhub.requests import duplicates, filing
 
-    cfg = config()
+    cfg = config(state=True)
     hub = _hub(cfg.root)
     new = filing.NewRequest(title=title, problem=problem, requested_by=requested_by, services=list(services),
                             team=team, sig=sig)
@@ -53,13 +54,18 @@ def request_new(title, problem, requested_by, services, team, sig, yes) -> None:
                        f"{m.request.title}")
         if not yes and not click.confirm("File a new request anyway?", default=False):
             raise click.ClickException("not filed: support the similar request instead, or file with --yes")
+    store = open_store(cfg)
+    box = open_outbox(store)
     try:
-        out = filing.file(hub, publisher(cfg), open_outbox(), new, dt.date.today(), progress=click.echo)
+        entry_id = filing.submit(hub, box, new, dt.datetime.now().astimezone().date())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    except PublishError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(str(out))
+    click.echo(f"stored the request in the outbox ({entry_id[:8]})")
+    outcome = finish(Desk(cfg.root, lambda: hub, publisher(cfg), box, store), entry_id, progress=click.echo,
+                     who="mlhub-request-new")
+    if outcome.published is None:
+        raise click.ClickException(outcome.text)
+    click.echo(str(outcome.published))
 
 
 @request.command("list")

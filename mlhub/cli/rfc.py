@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -36,21 +37,28 @@ def rfc() -> None:
 @click.option("--summary", default=None, help="One paragraph for the Summary section and the PR body.")
 def rfc_new(title, sig, author, rfc_type, options, summary) -> None:
     """File a new RFC from the template: a pull request on GitHub, or a local branch rfc/NNNN."""
-    from mlhub.cli.outbox import open_outbox, publisher
-    from mlhub.publish import PublishError
+    import bot.ceremonies  # noqa: F401  (registers the kinds of publication)
+    from bot.publishing import Desk, finish
+    from mlhub.cli.outbox import open_outbox, open_store, publisher
     from mlhub.rfc import filing
 
-    cfg = config()
+    cfg = config(state=True)
     hub = _hub(cfg.root)
     req = filing.RfcRequest(title=title, sig=sig, author=author, type=rfc_type, options=list(options),
                             summary=summary)
+    store = open_store(cfg)
+    box = open_outbox(store)
     try:
-        out = filing.file(cfg.root, hub, publisher(cfg), open_outbox(), req, progress=click.echo)
+        today = dt.datetime.now().astimezone().date()  # the author's day, in this machine's zone
+        entry_id = filing.submit(hub, box, req, today)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    except PublishError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(str(out))
+    click.echo(f"stored the request in the outbox ({entry_id[:8]})")
+    outcome = finish(Desk(cfg.root, lambda: hub, publisher(cfg), box, store), entry_id, progress=click.echo,
+                     who="mlhub-rfc-new")
+    if outcome.published is None:
+        raise click.ClickException(outcome.text)
+    click.echo(str(outcome.published))
 
 
 @rfc.command("list")

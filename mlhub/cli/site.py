@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import chosen_profile, config, main, profile_option, root_option, stop_on_sigterm
+from mlhub.cli import (
+    SettingsError,
+    addr_port,
+    chosen_profile,
+    config,
+    main,
+    profile_option,
+    require_free,
+    root_option,
+    stop_on_sigterm,
+)
 from mlhub.cli.content import print_problems
 
 
@@ -38,6 +48,7 @@ def site_build(root: Path | None, out: Path | None) -> None:
 def site_serve(root: Path | None, addr: str | None) -> None:
     """Serve the site with live reload; content edits rebuild it."""
     cfg = config(state=True)
+    require_free({"MLHUB_SITE_ADDR": addr_port(addr or cfg.site_addr)})
     serve(root or cfg.root, addr or cfg.site_addr)
 
 
@@ -69,11 +80,13 @@ def up(no_verify: bool, profile: str | None) -> None:
     from mlhub.cli.verify import print_platform, run_verification
     from mlhub.content import validate as run
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.processes import PortInUse
     from mlhub.services.profile import profile_services, start_bot_replicas
 
     stop_on_sigterm()
     cfg = config(state=True)
     chosen = chosen_profile(cfg, profile)
+    require_free(bound_ports(cfg))  # before anything starts: a port in use is one line, exit 2
     click.echo(f"mlhub: validating content in {cfg.root}")
     _, problems = run(cfg.root)
     if print_problems(problems):
@@ -84,13 +97,8 @@ def up(no_verify: bool, profile: str | None) -> None:
         with profile_services(cfg, chosen, click.echo) as (live, platform):
             click.echo(f"mlhub: MLflow UI on {live.mlflow_uri}/")
             if platform:
-                print_platform(platform)
-            if no_verify:
-                pass
-            elif platform:  # HOOK (issue 14): verify on the platform profile once the golden path runs there
-                click.echo("mlhub: tutorials are not verified on the platform profile yet; the site shows "
-                           "the embedded profile's records (`mlhub verify`)")
-            else:
+                print_platform(platform, live)
+            if not no_verify:  # the same tutorials on either profile; only the services differ
                 code = run_verification(cfg, live, (), force=False, workers=2, budget=300, max_age=7)
                 if code:
                     click.echo("mlhub: some tutorials did not pass; their pages show why", err=True)
@@ -102,8 +110,26 @@ def up(no_verify: bool, profile: str | None) -> None:
             serve(cfg.root, cfg.site_addr)
     except KeyboardInterrupt:
         click.echo("mlhub: stopped")
+    except PortInUse as exc:
+        raise SettingsError(str(exc)) from None
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
+
+
+def bound_ports(cfg) -> dict[str, int]:
+    """The fixed ports `mlhub up` binds: the site's, and the bot's when its tokens are set."""
+    import os
+
+    ports = {"MLHUB_SITE_ADDR": addr_port(cfg.site_addr)}
+    if os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("SLACK_SIGNING_SECRET"):
+        from bot.config import BotConfig
+        from mlhub.config import ConfigError
+
+        try:
+            ports["MLHUB_BOT_PORT"] = BotConfig.from_env().port
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
+    return ports
 
 
 def start_bot(live) -> None:

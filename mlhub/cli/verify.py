@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mlhub.cli import chosen_profile, config, main, profile_option, stop_on_sigterm
+from mlhub.cli import SettingsError, chosen_profile, config, main, profile_option, stop_on_sigterm
 
 
 def verify_dir(cfg) -> Path:
@@ -30,6 +30,7 @@ def services_up(profile: str | None) -> None:
     wait for Ctrl-C."""
     from mlhub.config import Profile
     from mlhub.services.mlflow_server import ServiceError
+    from mlhub.services.processes import PortInUse
     from mlhub.services.profile import home, profile_services
 
     stop_on_sigterm()
@@ -44,7 +45,7 @@ def services_up(profile: str | None) -> None:
             click.echo(f"mlhub: {live.describe()}")
             click.echo(f"  MLflow UI:  {live.mlflow_uri}/")
             if platform:
-                print_platform(platform)
+                print_platform(platform, live)
             else:
                 click.echo(f"  warehouse:  {safe_url(live.warehouse_url)}")
                 click.echo("  use them in a notebook (the tutorials read these):")
@@ -54,20 +55,23 @@ def services_up(profile: str | None) -> None:
             click.echo("mlhub: running; Ctrl-C stops")
             while True:
                 time.sleep(3600)
+    except PortInUse as exc:
+        raise SettingsError(str(exc)) from None
     except ServiceError as exc:
         raise click.ClickException(f"infrastructure error: {exc}") from None
     except KeyboardInterrupt:
         click.echo("mlhub: stopped")
 
 
-def print_platform(platform) -> None:
+def print_platform(platform, live) -> None:
     """Where each server of the platform profile answers, and the exports for a shell (the S3 keys
-    as a file path: secrets are never printed)."""
+    and the database password as file paths: secrets are never printed)."""
     import shlex
 
-    click.echo(f"  PostgreSQL: {platform.postgres.url()} (databases mlflow, mlhub_bot)")
+    click.echo(f"  PostgreSQL: {platform.postgres.url()} (databases mlflow, mlhub_bot, warehouse)")
     click.echo(f"  S3:         {platform.s3_endpoint} (bucket {platform.objectstore.bucket})")
-    for i, (key, value) in enumerate(platform.shell_exports().items()):
+    exports = {**platform.shell_exports(), "MLHUB_KUBE_API": live.kube_api or "", "MLHUB_CLUSTER": "local"}
+    for i, (key, value) in enumerate((k, v) for k, v in exports.items() if v):
         click.echo(f"  {'use it:' if i == 0 else '':<12}export {key}={shlex.quote(value)}")
 
 

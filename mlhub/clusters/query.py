@@ -107,9 +107,14 @@ def show(hub: Hub, name: str, clusters: Sequence[Cluster], report: Report | None
     return ClusterView(cluster, tuple(_placement(hub, cluster, sid, report) for sid in cluster.services))
 
 
+def works_on(cluster: Cluster, team: str | None) -> bool:
+    """Whether the team is one of the cluster's `teams` (case does not matter)."""
+    name = (team or "").strip().casefold()
+    return bool(name) and name in {t.casefold() for t in cluster.teams}
+
+
 def for_team(clusters: Sequence[Cluster], team: str | None) -> list[Cluster]:
     """The clusters with those the team works on (its `teams`) first; otherwise the same order."""
     if not team:
         return list(clusters)
-    mine = team.strip().casefold()
-    return sorted(clusters, key=lambda c: mine not in {t.casefold() for t in c.teams})
+    return sorted(clusters, key=lambda c: not works_on(c, team))

@@ -3,6 +3,7 @@ demos, broken tutorials, service maturity, roadmap items), time-boxed to the mee
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,21 +63,22 @@ def changes(hub: Hub, before: Snapshot | None, broken: dict[str, str]) -> list[s
 
 
 def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list[str], minutes: int,
-          when: str = "", feedback: list[str] | None = None, escape: Callable[[str], str] = str) -> str:
+          when: str = "", feedback: list[str] | None = None, escape: Callable[[str], str] | None = None) -> str:
     """The agenda as a Slack message: roadmap snapshot, changes, registry news, the community's
-    requests and reader feedback, team updates. `escape` is applied to the requests' lines (titles
-    typed by anyone; the chat's markup must not read them)."""
+    requests and reader feedback, team updates. Content text is escaped here (the requests' lines
+    with `escape` when given); `extra` and `feedback` come escaped already."""
     rm = hub.roadmap
-    counts = {}
+    counts: dict[str, int] = {}
     for item in rm.items if rm else []:
         counts[item.status.value] = counts.get(item.status.value, 0) + 1
     roadmap = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no roadmap"
-    changed = changes(hub, before, broken) + extra
+    changed = [html.escape(line, quote=False) for line in changes(hub, before, broken)] + extra  # Slack markup
     box = max(5, minutes // 3)
     parts = [f"*ML Sync agenda draft*{f' for {when}' if when else ''} ({minutes} minutes)",
              f"1. Roadmap {rm.quarter if rm else ''} ({box} min): {roadmap}",
              f"2. Changes since the last Sync ({box} min):"]
     parts += [f"   • {line}" for line in changed] or ["   • nothing changed"]
+    escape = escape or (lambda line: html.escape(line, quote=False))  # Slack markup
     requests = [escape(x) for x in asks.lines(hub, before.requests if before else None)]
     if requests or feedback:
         parts.append("   • What the community asks for (accept into the roadmap or decline with a reason):")

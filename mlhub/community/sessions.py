@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 import yaml
 
@@ -15,7 +16,7 @@ MAX_DEMO_MINUTES = 10
 
 
 class ProposalState(StrEnum):
-    """Where a demo proposal stands; assign() and the sessions ceremony move it."""
+    """Where a demo proposal stands; only this module moves it: assign(), confirm(), withdraw(), give()."""
 
     queued = "queued"  # waiting for a free slot
     scheduled = "scheduled"  # has a slot; a presenter confirms it
@@ -61,10 +62,35 @@ def assign(proposals: list[Proposal], sessions: list[dt.date], capacity: int) ->
     return out
 
 
+class NotNow(ValueError):
+    """The proposal's state does not allow this move; the message says why."""
+
+
+def confirm(p: Proposal) -> Proposal:
+    """A presenter confirms the slot they were given."""
+    if p.state is not ProposalState.scheduled:
+        raise NotNow(f"this demo is {p.state.value}; only a scheduled demo is confirmed")
+    return replace(p, state=ProposalState.confirmed)
+
+
+def withdraw(p: Proposal) -> Proposal:
+    """A presenter gives up the proposal; its slot (if any) is free again."""
+    if p.state in (ProposalState.withdrawn, ProposalState.given):
+        raise NotNow(f"this demo is {p.state.value} already; only a queued, scheduled or confirmed demo is withdrawn")
+    return replace(p, state=ProposalState.withdrawn, session=None)
+
+
+def give(p: Proposal) -> Proposal:
+    """The demo was presented (its recording attached)."""
+    if p.state is not ProposalState.confirmed:
+        raise NotNow(f"this demo is {p.state.value}; attach the recording of a confirmed demo after its session")
+    return replace(p, state=ProposalState.given)
+
+
 def entry(p: Proposal, recording: str, today: dt.date) -> tuple[str, str]:
     """The demo's file in demos/ once it was given: (path, text); dated by its session, else today."""
     date = p.session or today.isoformat()
-    front = {"title": p.title, "date": date, "presenters": list(p.presenters), "team": p.team,
+    front: dict[str, Any] = {"title": p.title, "date": date, "presenters": list(p.presenters), "team": p.team,
              "tools": list(p.tools), "recording": recording}
     if p.links:
         front["links"] = [{"title": t, "url": u} for t, u in p.links]

@@ -63,7 +63,10 @@ def set_time(text: str, meeting: str, tz: str, dtstart: str, rrule: str) -> str:
     a, b = _block(text, f"id: {re.escape(meeting)}", 6)
     block = text[a:b]
     for key, value in (("tz", tz), ("dtstart", dtstart), ("rrule", rrule)):
-        block, n = re.subn(rf"^(        {key}: ).*$", lambda m, v=value: m.group(1) + v, block, count=1, flags=re.M)
+        def put(m: re.Match[str], v: str = value) -> str:
+            return m.group(1) + v  # a function, not a template: the value's backslashes stay as they are
+
+        block, n = re.subn(rf"^(        {key}: ).*$", put, block, count=1, flags=re.M)
         if n != 1:
             raise EditError(f"meeting {meeting} has no `{key}` line")
     block = re.sub(r"^        exdates: \[.*\]\n", "", block, flags=re.M)  # old skips do not apply to a new time

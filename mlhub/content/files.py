@@ -21,12 +21,12 @@ class _StrictLoader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:  # index: int or key node
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, f"alias *{event.anchor} is not allowed in content: write the value out",
-                event.start_mark)
+                event.start_mark)  # type: ignore[arg-type]  # types-PyYAML: the C parser's Mark is a Mark too
         if self._depth >= MAX_DEPTH:
             raise yaml.composer.ComposerError(
                 None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)

@@ -17,6 +17,7 @@ from mlhub.content.models import (
     Demo,
     Model,
     Person,
+    Record,
     Request,
     Rfc,
     Roadmap,
@@ -27,6 +28,7 @@ from mlhub.content.models import (
 from mlhub.content.problems import Problem, loc_to_field
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R", bound=Record)
 
 RFC_FILE = re.compile(r"^(\d{4})-([a-z0-9][a-z0-9-]*)\.md$")
 DEMO_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
@@ -146,9 +148,9 @@ def _yaml_list(
 
 
 def _markdown_records(
-    root: Path, folder: str, pattern: re.Pattern, model: type[M], problems: list[Problem],
-    skip: set[str] = frozenset(), unloaded: set[str] | None = None,
-) -> list[M]:
+    root: Path, folder: str, pattern: re.Pattern, model: type[R], problems: list[Problem],
+    skip: frozenset[str] | set[str] = frozenset(), unloaded: set[str] | None = None,
+) -> list[R]:
     out = []
     for path in sorted((root / folder).glob("*.md")):
         if path.name in skip:

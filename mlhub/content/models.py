@@ -347,6 +347,9 @@ class Rfc(Record):
     superseded_by: list[int] = Field(default_factory=list)
 
 
+NOTEBOOK_NAME = r"^[a-z0-9][a-z0-9-]*\.ipynb$"  # a file in demos/, never a path
+
+
 class Demo(Record):
     title: Text
     date: dt.date
@@ -356,7 +359,7 @@ class Demo(Record):
     recording: HttpUrl | None = None
     links: list[Link] = Field(default_factory=list, description="Notebooks or repositories.")
     services: list[Id] = Field(default_factory=list)
-    notebook: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*\.ipynb$")] | None = Field(
+    notebook: Annotated[str, StringConstraints(pattern=NOTEBOOK_NAME)] | None = Field(
         default=None, description="A notebook in demos/ that people can run; verified like the tutorials.")
 
 

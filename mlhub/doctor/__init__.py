@@ -61,7 +61,7 @@ def diagnose(given: Given, cluster: Cluster | None = None, timeout: float = 5.0,
 
 
 def _mlflow(given: Given, res: health.Result | None) -> Finding:
-    if res is None:
+    if res is None or not given.mlflow_uri:
         return _skipped("mlflow", "MLFLOW_TRACKING_URI not set")
     from mlhub.services.mlflow_server import server_version
 

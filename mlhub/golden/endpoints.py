@@ -16,7 +16,7 @@ KEYS = {
     "MLHUB_ARTIFACT_STORE": None,
     "KFP_HOST": None,
     "MLHUB_KUBE_API": None,
-    "MLHUB_KUBE_NAMESPACE": "mlhub",
+    "MLHUB_KUBE_NAMESPACE": (DEFAULT_NAMESPACE := "mlhub"),
     "MLHUB_NAMESPACE": "",
 }
 
@@ -79,7 +79,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Endpoints:
         tracking_uri=env["MLFLOW_TRACKING_URI"], warehouse_url=env["MLHUB_WAREHOUSE_URL"],
         artifact_store=env.get("MLHUB_ARTIFACT_STORE") or None, kfp_host=env.get("KFP_HOST") or None,
         kube_api=env.get("MLHUB_KUBE_API") or None,
-        kube_namespace=env.get("MLHUB_KUBE_NAMESPACE") or KEYS["MLHUB_KUBE_NAMESPACE"],
+        kube_namespace=env.get("MLHUB_KUBE_NAMESPACE") or DEFAULT_NAMESPACE,
         prefix=env.get("MLHUB_NAMESPACE", ""),
     )
 

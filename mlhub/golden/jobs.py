@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 
 PASS_THROUGH = ("PATH", "HOME", "LANG", "TMPDIR", "PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL",
-                "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_DEFAULT_TIMEOUT")
+                "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_DEFAULT_TIMEOUT",
+                # where MLflow keeps artifacts in object storage, and the keys: a pod gets them from its secret
+                "MLFLOW_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                "AWS_SHARED_CREDENTIALS_FILE", "AWS_DEFAULT_REGION")
 
 
 def local_processes(count: int, env: dict[str, str]) -> dict[str, str]:

@@ -32,11 +32,13 @@ def scoring_server(model_uri: str, timeout: float = 120.0):
          "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
+    assert proc.stderr is not None, "stderr=PIPE"
+    stderr = proc.stderr
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace").strip().splitlines()
+                err = stderr.read().decode(errors="replace").strip().splitlines()
                 raise RuntimeError(f"the scoring server exited with code {proc.returncode}: "
                                    f"{err[-1] if err else 'no output'}")
             try:
@@ -56,7 +58,7 @@ def scoring_server(model_uri: str, timeout: float = 120.0):
             except subprocess.TimeoutExpired:
                 os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
                 proc.wait(timeout=10)
-        proc.stderr.close()
+        stderr.close()
 
 
 def storage_uri(model_version, artifact_store: str | None) -> str:

@@ -4,7 +4,9 @@ pkg/suggestion/v1beta1/optuna), so the local search and the cluster's suggest al
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import optuna
 from kubeflow.optimizer.types.algorithm_types import BaseAlgorithm, algorithm_to_katib_spec
@@ -27,9 +29,11 @@ class TPESearch(BaseAlgorithm):
 
 
 # Katib's settings conversion per algorithm (service.py: convert_algorithm_spec)
-_SETTINGS = {"tpe": {"n_startup_trials": int, "n_ei_candidates": int, "seed": int},
-             "multivariate-tpe": {"n_startup_trials": int, "n_ei_candidates": int, "seed": int},
-             "cmaes": {"sigma0": float, "seed": int}, "random": {"seed": int}, "grid": {"seed": int}}
+Convert = Callable[[Any], Any]  # a setting's value as Katib passes it -> what Optuna takes
+_SETTINGS: dict[str, dict[str, Convert]] = {
+    "tpe": {"n_startup_trials": int, "n_ei_candidates": int, "seed": int},
+    "multivariate-tpe": {"n_startup_trials": int, "n_ei_candidates": int, "seed": int},
+    "cmaes": {"sigma0": float, "seed": int}, "random": {"seed": int}, "grid": {"seed": int}}
 
 
 def sampler(algorithm: BaseAlgorithm, search_space: dict) -> optuna.samplers.BaseSampler:
@@ -76,7 +80,8 @@ def distributions(search_space: dict) -> dict[str, optuna.distributions.BaseDist
     return out
 
 
-def study(algorithm: BaseAlgorithm, search_space: dict, direction: str) -> optuna.Study:
+def study(algorithm: BaseAlgorithm, search_space: dict,
+          direction: Literal["minimize", "maximize"]) -> optuna.Study:
     """An Optuna study that suggests what Katib's suggestion service would for this Experiment."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna.create_study(sampler=sampler(algorithm, search_space), direction=direction)

@@ -50,12 +50,10 @@ def call(step: str, fn: Callable[[], T], policy: RetryPolicy, progress: Progress
             if limit is None:
                 raise
             if limit > policy.max_delay:
-                raise PublishError(f"{step}: GitHub's rate limit resets in {limit:.0f} s; "
-                                   "the request is kept in the outbox, retry it later") from None
+                raise PublishError(f"{step}: GitHub's rate limit resets in {limit:.0f} s") from None
             why, wait = f"rate limited ({exc.code})", limit
         if attempt == policy.attempts:
-            raise PublishError(f"{step}: gave up after {attempt} attempts ({why}); the request is "
-                               "kept in the outbox, run `mlhub outbox retry` to finish it")
+            raise PublishError(f"{step}: gave up after {attempt} attempts ({why})")
         progress(f"{step}: {why}; retrying in {wait:.1f} s (attempt {attempt + 1}/{policy.attempts})")
         policy.sleep(min(wait, policy.max_delay))
     raise AssertionError("unreachable")

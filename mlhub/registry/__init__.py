@@ -13,6 +13,7 @@ from mlhub.content.models import RegistryRoute, Sig
 def matches(route: RegistryRoute, name: str, tags: dict[str, str]) -> bool:
     if route.model is not None:
         return fnmatchcase(name, route.model)
+    assert route.tag is not None, "a route names a model glob or a tag (RegistryRoute._one)"
     key, _, value = route.tag.partition("=")
     return tags.get(key) == value
 

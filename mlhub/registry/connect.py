@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-EVENTS = ["registered_model.created", "model_version.created", "model_version_tag.set",
-          "model_version_alias.created"]
+if TYPE_CHECKING:  # mlflow is imported only when the webhook is registered
+    from mlflow.entities.webhook import WebhookEvent, WebhookEventStr
+
+EVENTS: list[WebhookEventStr | WebhookEvent] = [
+    "registered_model.created", "model_version.created", "model_version_tag.set", "model_version_alias.created"]
 NAME = "mlhub"
 
 

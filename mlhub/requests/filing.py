@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from mlhub.content.hub import Hub
 from mlhub.content.models import Request, RequestStatus
-from mlhub.publish import BranchTaken, Change, Progress, Published, Publisher, PublishError
-from mlhub.publish.outbox import Outbox
+from mlhub.publish import BranchTaken, Change, Journal, Progress, Published, Publisher, PublishError
+from mlhub.publish.outbox import Busy, Entry, Outbox, run_claimed
 from mlhub.requests import text
 
 KIND = "request"
@@ -114,37 +114,44 @@ def _free_id(base: str, taken: set[str], start: int = 1) -> str:
     raise PublishError(f"no free id for {base!r}")
 
 
-def resume(hub: Hub, publisher: Publisher, box: Outbox, entry_id: str, progress: Progress = print) -> Published:
-    """Publish a stored filing, or finish one that stopped halfway. Ids are claimed with the
-    branch request/ID, which only one filing can create."""
-    entry = box.get(entry_id)
+def publish_entry(hub: Hub, publisher: Publisher, entry: Entry, journal: Journal,
+                  progress: Progress = print) -> Published:
+    """A stored filing's remote work (the outbox's kind "request"), or the rest of one that stopped
+    halfway. Ids are claimed with the branch request/ID, which only one filing can create."""
     new = NewRequest(**entry.payload)
-    box.update(entry_id, attempts=entry.attempts + 1)
-    journal = box.journal(entry_id)
     base = slug(new.title)
+    taken = {n.removesuffix(".yaml") for n in publisher.existing_files("requests", progress)}
+    taken |= {b.removeprefix("request/") for b in publisher.taken_branches("request/", progress)}
+    rid = journal.get("id") or _free_id(base, taken | {r.id for r in hub.requests})
+    for attempt in range(MAX_CLAIMS):
+        journal.set("id", rid)
+        req = request_for(new, rid)
+        try:
+            published = publisher.publish(change_for(hub, req), journal, progress)
+        except BranchTaken as exc:
+            progress(f"request id {rid} was taken meanwhile ({exc}); taking the next")
+            for key in ("draft", "claim_commit", "files_committed"):
+                journal.set(key, None)
+            taken.add(rid)
+            rid = _free_id(base, taken | {r.id for r in hub.requests}, attempt + 2)
+            continue
+        journal.set("result", {"id": rid, "path": text.path(req), "url": published.url})
+        return dataclasses.replace(published, where=f"request {rid}: {published.where}")
+    raise PublishError(f"could not claim a free request id after {MAX_CLAIMS} tries")
+
+
+def resume(hub: Hub, publisher: Publisher, box: Outbox, entry_id: str, progress: Progress = print) -> Published:
+    """Publish a stored filing, or finish one that stopped halfway (claimed while it runs)."""
     try:
-        taken = {n.removesuffix(".yaml") for n in publisher.existing_files("requests", progress)}
-        taken |= {b.removeprefix("request/") for b in publisher.taken_branches("request/", progress)}
-        rid = journal.get("id") or _free_id(base, taken | {r.id for r in hub.requests})
-        for attempt in range(MAX_CLAIMS):
-            journal.set("id", rid)
-            req = request_for(new, rid)
-            try:
-                published = publisher.publish(change_for(hub, req), journal, progress)
-            except BranchTaken as exc:
-                progress(f"request id {rid} was taken meanwhile ({exc}); taking the next")
-                for key in ("draft", "claim_commit", "files_committed"):
-                    journal.set(key, None)
-                taken.add(rid)
-                rid = _free_id(base, taken | {r.id for r in hub.requests}, attempt + 2)
-                continue
-            journal.set("result", {"id": rid, "path": text.path(req), "url": published.url})
-            box.update(entry_id, state="done", message=f"request {rid}: {published}")
-            return published
-        raise PublishError(f"could not claim a free request id after {MAX_CLAIMS} tries")
-    except PublishError as exc:
-        box.update(entry_id, message=str(exc))
-        raise
+        out = run_claimed(box, entry_id, lambda entry, journal: publish_entry(hub, publisher, entry, journal, progress),
+                          who="mlhub-request")
+    except Busy as exc:
+        raise PublishError(str(exc)) from None
+    if out is not None:
+        return out
+    entry = box.get(entry_id)
+    pull, result = entry.journal.get("pull") or {}, entry.journal.get("result") or {}
+    return Published(f"request/{result.get('id', '')}", pull.get("url"), pull.get("number"), entry.message)
 
 
 def file(hub: Hub, publisher: Publisher, box: Outbox, new: NewRequest, today: dt.date,

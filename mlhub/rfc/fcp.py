@@ -65,9 +65,9 @@ class Fcp:
         return [c for c in self.concerns if c.blocking and c.resolved is None]
 
 
-def sig_zone(hub: Hub, sig: Sig) -> ZoneInfo:
-    """The SIG's time zone: that of its first meeting, else UTC."""
-    return ZoneInfo(sig.meetings[0].tz if sig.meetings else DEFAULT_TZ)
+def sig_zone(hub: Hub, sig: Sig | None) -> ZoneInfo:
+    """The SIG's time zone: that of its first meeting, else UTC (also for a SIG removed since)."""
+    return ZoneInfo(sig.meetings[0].tz if sig and sig.meetings else DEFAULT_TZ)
 
 
 def add_business_time(start: dt.datetime, amount: dt.timedelta, tz: ZoneInfo) -> dt.datetime:
@@ -144,9 +144,11 @@ def _advance(hub: Hub, fcp: Fcp, now: dt.datetime) -> Fcp:
         return replace(fcp, state=FcpState.running, started=now,
                        deadline=add_business_time(now, dt.timedelta(days=BUSINESS_DAYS), tz))
     if fcp.state is FcpState.running and blocked:
+        assert fcp.deadline is not None, "a running FCP has a deadline"
         return replace(fcp, state=FcpState.paused, remaining=business_time_between(now, fcp.deadline, tz),
                        deadline=None)
     if fcp.state is FcpState.paused and not blocked and met:
+        assert fcp.remaining is not None, "a paused FCP keeps the time it had left"
         return replace(fcp, state=FcpState.running, deadline=add_business_time(now, fcp.remaining, tz), remaining=None)
     return fcp
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from mlhub.content.hub import Hub
 from mlhub.content.models import RfcType
-from mlhub.publish import BranchTaken, Change, Progress, Published, Publisher, PublishError
-from mlhub.publish.outbox import Outbox
+from mlhub.publish import BranchTaken, Change, Journal, Progress, Published, Publisher, PublishError
+from mlhub.publish.outbox import Busy, Entry, Outbox, run_claimed
 from mlhub.rfc import template
 
 MAX_CLAIMS = 20
@@ -83,19 +83,18 @@ def next_number(publisher: Publisher, box: Outbox, entry_id: str, minimum: int =
     return max([minimum - 1, *taken]) + 1
 
 
-def submit(hub: Hub, box: Outbox, req: RfcRequest, today: dt.date | None = None,
-           entry_id: str | None = None) -> str:
+def submit(hub: Hub, box: Outbox, req: RfcRequest, today: dt.date, entry_id: str | None = None) -> str:
     """Store a filing request in the outbox (nothing remote yet); returns its id. Raises
     ValueError naming what is wrong, and then stores nothing."""
     errors = problems(hub, req)
     if errors:
         raise ValueError("\n".join(errors))
-    req = dataclasses.replace(req, created=(today or dt.date.today()).isoformat())
+    req = dataclasses.replace(req, created=today.isoformat())  # the caller's clock
     return box.add("rfc", dataclasses.asdict(req), entry_id).id
 
 
 def file(root: Path, hub: Hub, publisher: Publisher, box: Outbox, req: RfcRequest,
-         progress: Progress = print, today: dt.date | None = None) -> Published:
+         today: dt.date, progress: Progress = print) -> Published:
     """Store the request, then publish it. Raises ValueError for a bad request (nothing stored)."""
     entry_id = submit(hub, box, req, today)
     progress(f"stored the request in the outbox ({entry_id[:8]})")
@@ -104,29 +103,43 @@ def file(root: Path, hub: Hub, publisher: Publisher, box: Outbox, req: RfcReques
 
 def resume(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry_id: str,
            progress: Progress = print) -> Published:
-    """Publish a stored request, or finish one that stopped halfway."""
-    entry = box.get(entry_id)
-    req = RfcRequest(**entry.payload)
-    box.update(entry_id, attempts=entry.attempts + 1)
-    journal = box.journal(entry_id)
+    """Publish a stored request, or finish one that stopped halfway (claimed while it runs)."""
     try:
-        number = journal.get("number") or next_number(publisher, box, entry_id, progress=progress)
-        for _ in range(MAX_CLAIMS):
-            journal.set("number", number)
-            progress(f"RFC {number:04d}: publishing on branch rfc/{number:04d}")
-            try:
-                published = publisher.publish(change_for(root, hub, req, number), journal, progress)
-            except BranchTaken as exc:
-                progress(f"RFC {number:04d} was claimed by another proposal ({exc}); taking the next")
-                for key in ("draft", "claim_commit", "files_committed"):
-                    journal.set(key, None)
-                number = next_number(publisher, box, entry_id, minimum=number + 1, progress=progress)
-                continue
-            path = next(iter(change_for(root, hub, req, number).files))
-            journal.set("result", {"branch": published.branch, "path": path, "url": published.url})
-            box.update(entry_id, state="done", message=f"RFC {number:04d}: {published}")
-            return published
-        raise PublishError(f"could not claim a free RFC number after {MAX_CLAIMS} tries")
-    except PublishError as exc:
-        box.update(entry_id, message=str(exc))
-        raise
+        out = run_claimed(box, entry_id, lambda entry, journal: publish_entry(root, hub, publisher, box, entry, journal,
+                                                                                progress), who="mlhub-rfc")
+    except Busy as exc:
+        raise PublishError(str(exc)) from None
+    return out if out is not None else published_before(box.get(entry_id))
+
+
+def published_before(entry: Entry) -> Published:
+    """What an entry that is done published, from its journal."""
+    pull = entry.journal.get("pull") or {}
+    result = entry.journal.get("result") or {}
+    return Published(result.get("branch", ""), pull.get("url"), pull.get("number"), entry.message)
+
+
+def publish_entry(root: Path, hub: Hub, publisher: Publisher, box: Outbox, entry: Entry, journal: Journal,
+                  progress: Progress = print) -> Published:
+    """The filing's remote work: claim a free number (its branch), publish the RFC on it."""
+    req = RfcRequest(**entry.payload)
+    # the checkout's RFCs count as taken too: a listing GitHub refuses must not hand out 0001 again
+    minimum = max([0, *(r.number for r in hub.rfcs)]) + 1
+    number = journal.get("number") or next_number(publisher, box, entry.id, minimum, progress)
+    for _ in range(MAX_CLAIMS):
+        journal.set("number", number)
+        progress(f"RFC {number:04d}: publishing on branch rfc/{number:04d}")
+        change = change_for(root, hub, req, number)
+        try:
+            published = publisher.publish(change, journal, progress)
+        except BranchTaken as exc:
+            progress(f"RFC {number:04d} was claimed by another proposal ({exc}); taking the next")
+            for key in ("draft", "claim_commit", "files_committed"):
+                journal.set(key, None)
+            number = next_number(publisher, box, entry.id, minimum=number + 1, progress=progress)
+            continue
+        path = next(iter(change.files))
+        journal.set("result", {"branch": published.branch, "path": path, "url": published.url,
+                               "text": change.files[path]})
+        return dataclasses.replace(published, where=f"RFC {number:04d}: {published.where}")
+    raise PublishError(f"could not claim a free RFC number after {MAX_CLAIMS} tries")

@@ -46,3 +46,13 @@ def aws_credentials_file(path: Path, key_id: str, secret: Secret) -> Path:
     with os.fdopen(fd, "w") as f:
         ini.write(f)
     return path
+
+
+def pgpass_file(path: Path, port: int, user: str, secret: Secret) -> Path:
+    """The PostgreSQL password as a libpq password file (mode 600): a shell with PGPASSFILE=PATH
+    connects with a URL that holds no password."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"127.0.0.1:{port}:*:{user}:{secret.reveal()}\n")
+    return path

@@ -9,8 +9,15 @@ import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from mlhub.services.mlflow_server import MlflowServer, ServiceError, healthy, server_version
+
+
+class KubeDouble(Protocol):
+    """What verification reads of the Kubernetes API double (tests/fakes/kube.py): the calls it answered."""
+
+    calls: list[Any]
 
 
 @dataclass(frozen=True)
@@ -22,7 +29,7 @@ class Live:
     warehouse_url: str = ""
     artifact_store: str | None = None
     kube_api: str | None = None
-    kube_double: object | None = None  # the local double when it stands in for a cluster
+    kube_double: KubeDouble | None = None  # the local double when it stands in for a cluster
     profile: str = "embedded"  # which of the hub's own profiles runs MLflow (mlhub.services.profile)
     client_env: dict[str, str] = field(default_factory=dict, repr=False)  # the object store's endpoint and keys
 
@@ -54,10 +61,60 @@ class Live:
                 out[key] = value
         return out
 
+    def down(self, timeout: float = 5.0) -> list[str]:
+        """What of these services does not answer now, one phrase each (empty when all do): MLflow
+        with its backend store, the object store, the warehouse, the Kubernetes API. Verification
+        asks after a failure, to tell an infrastructure error from a broken tutorial."""
+        out = []
+        # a search reads MLflow's database: /health alone answers while PostgreSQL is down
+        status = http_status(f"{self.mlflow_uri}/api/2.0/mlflow/experiments/search?max_results=1", timeout)
+        if status != 200:
+            out.append(f"MLflow at {self.mlflow_uri} " + (f"answers HTTP {status}" if status else "does not answer"))
+        if (s3 := self.client_env.get("MLFLOW_S3_ENDPOINT_URL")) and http_status(s3, timeout) is None:
+            out.append(f"the object store at {s3} does not answer")
+        if self.warehouse_url and (problem := database_down(self.warehouse_url, timeout)):
+            out.append(problem)
+        if self.kube_api and http_status(f"{self.kube_api}/version", timeout) is None:
+            out.append(f"the Kubernetes API at {self.kube_api} does not answer")
+        return out
+
     def describe(self) -> str:
         kfp = f"Kubeflow Pipelines at {self.kfp_host}" if self.kfp_host else "Kubeflow Pipelines (kfp.local)"
         kube = "the Kubernetes API double" if self.kube_double is not None else f"Kubernetes API {self.kube_api}"
         return f"MLflow {self.mlflow_version} at {self.mlflow_uri} · {kfp} {self.kfp_version} · {kube}"
+
+
+def http_status(url: str, timeout: float) -> int | None:
+    """The HTTP status a GET gets (any status: the server answers), or None when nothing answers."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - the hub's own services
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def database_down(url: str, timeout: float) -> str | None:
+    """None when the database at `url` takes a connection, else what is wrong (no password shown)."""
+    import sqlalchemy as sa
+
+    from mlhub.golden.warehouse import safe_url
+
+    args = {"connect_timeout": int(max(1, timeout))} if url.startswith("postgresql") else {}
+    engine = sa.create_engine(url, connect_args=args)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is the answer
+        first = (str(getattr(exc, "orig", exc)) or type(exc).__name__).strip().splitlines()[0]
+        return f"the warehouse {safe_url(url)} refuses connections ({first})"
+    finally:
+        engine.dispose()
 
 
 def start_kube_double(root: Path):
@@ -76,9 +133,12 @@ def start_kube_double(root: Path):
 @contextmanager
 def live_services(state_dir: Path, mlflow_uri: str | None = None, kfp_host: str | None = None,
                   extra_mlflow_env: dict | None = None, warehouse_url: str | None = None,
-                  artifact_store: str | None = None, kube_api: str | None = None, root: Path | None = None):
+                  artifact_store: str | None = None, kube_api: str | None = None, root: Path | None = None,
+                  profile: str | None = None, client_env: dict[str, str] | None = None):
     """Yield the live services: an embedded MLflow server unless an MLflow URI is given, the
-    warehouse (created when empty), and the Kubernetes API (the double unless one is named)."""
+    warehouse (created when empty), and the Kubernetes API (the double unless one is named).
+    `profile` marks a given MLflow URI as the hub's own (the platform profile's server), whose
+    clients need `client_env` (the object store's endpoint and keys)."""
     from mlhub.golden import warehouse
 
     warehouse_url = warehouse_url or warehouse.default_url(state_dir)
@@ -96,7 +156,8 @@ def live_services(state_dir: Path, mlflow_uri: str | None = None, kfp_host: str 
             url = mlflow_uri.rstrip("/")
             if url.startswith("http") and not healthy(url, timeout=5):
                 raise ServiceError(f"MLFLOW_TRACKING_URI={mlflow_uri} does not answer on /health")
-            yield Live(url, server_version(url), False, kfp_host, warehouse_url, artifact_store, kube_api, double)
+            yield Live(url, server_version(url), profile is not None, kfp_host, warehouse_url, artifact_store,
+                       kube_api, double, profile=profile or "embedded", client_env=client_env or {})
             return
         server = stack.enter_context(MlflowServer(state_dir, extra_env=extra_mlflow_env or {}))
         yield Live(server.url, server_version(server.url), True, kfp_host, warehouse_url,

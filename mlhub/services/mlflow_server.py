@@ -106,6 +106,7 @@ class MlflowServer:
             cmd += ["--default-artifact-root", self.default_artifact_root]
         self.process = Process("mlflow server", cmd, home / "server.log", env).start()
         self.process.wait_ready(lambda: healthy(self.url, timeout=1), timeout)
+        assert self.process.pid is not None, "started above"
         record(self.state_dir, self.url, self.process.pid)
         return self
 

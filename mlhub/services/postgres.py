@@ -149,9 +149,9 @@ class PostgresServer:
         """CREATE DATABASE unless it exists (names are the profile's own, never user input)."""
         import psycopg
 
-        kwargs = {"password": self.password.reveal()} if self.password else {}
+        password = self.password.reveal() if self.password else None
         with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres",
-                             autocommit=True, connect_timeout=10, **kwargs) as conn:
+                             autocommit=True, connect_timeout=10, password=password) as conn:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
                 conn.execute(f'CREATE DATABASE "{name}"')
 

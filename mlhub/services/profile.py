@@ -5,6 +5,7 @@ MLflow on both, each a real server on 127.0.0.1 with its data under MLHUB_STATE_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sys
@@ -18,16 +19,17 @@ from secrets import token_urlsafe
 
 from mlhub.config import Profile, Secret
 from mlhub.services import keys
-from mlhub.services.mlflow_server import MlflowServer, healthy, server_version
+from mlhub.services.mlflow_server import MlflowServer, healthy
 from mlhub.services.objectstore import PORTS as STORE_PORTS
 from mlhub.services.objectstore import ObjectStore, S3Credentials, weed_binary
-from mlhub.services.postgres import PostgresServer, binaries
+from mlhub.services.postgres import SUPERUSER, PostgresServer, binaries
 from mlhub.services.processes import Process, check_ports, free_ports
 
 BUCKET = "mlhub"
 ARTIFACTS = f"s3://{BUCKET}/mlflow"  # MLflow's artifact root and proxied destination
 MLFLOW_DB = "mlflow"
 BOT_DB = "mlhub_bot"
+WAREHOUSE_DB = "warehouse"  # the golden path's warehouse, on the same PostgreSQL
 COMPONENTS = ("postgres", "objectstore", "mlflow")  # in start order; stopped in reverse
 BOT_REPLICAS = ("bot-1", "bot-2")
 PORT_NAMES: dict[str, str] = {"postgres": "PostgreSQL", "mlflow": "MLflow tracking server", **STORE_PORTS,
@@ -100,6 +102,7 @@ class Platform:
     ports: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     bots: list[Process] = field(default_factory=list)  # the bot's replicas, when started
+    mlflow_extra_env: dict[str, str] = field(default_factory=dict)  # e.g. a short webhook cache in tests
     secrets: Secrets = field(init=False, repr=False)
 
     def prepare(self) -> None:
@@ -144,14 +147,15 @@ class Platform:
         assert self.postgres and self.objectstore, "prepare() first"
         if name == "postgres":
             self.postgres.start()
-            for db in (MLFLOW_DB, BOT_DB):
+            for db in (MLFLOW_DB, BOT_DB, WAREHOUSE_DB):
                 self.postgres.create_database(db)
             prepare_bot_store(self.bot_store_url(with_password=True))
         elif name == "objectstore":
             self.objectstore.start()
         elif name == "mlflow":
             # kept before it starts, so that an interrupt while it starts still stops it
-            self.mlflow = MlflowServer(self.state_dir, port=self.ports["mlflow"], extra_env=self.mlflow_env(),
+            self.mlflow = MlflowServer(self.state_dir, port=self.ports["mlflow"],
+                                       extra_env={**self.mlflow_env(), **self.mlflow_extra_env},
                                        backend_store_uri=self.postgres.url(MLFLOW_DB),
                                        artifacts_destination=ARTIFACTS, default_artifact_root=ARTIFACTS)
             self.mlflow.start()
@@ -169,11 +173,14 @@ class Platform:
         elif name not in COMPONENTS:
             raise ValueError(f"unknown component {name!r}; known: {', '.join(COMPONENTS)}")
 
-    def stop(self) -> None:
-        self._forget()
-        for bot in self.bots:  # the bot's replicas first: they use PostgreSQL
+    def stop_bots(self) -> None:
+        for bot in self.bots:
             bot.stop()
         self.bots.clear()
+
+    def stop(self) -> None:
+        self._forget()
+        self.stop_bots()  # the bot's replicas first: they use PostgreSQL
         for name in reversed(COMPONENTS):
             try:
                 self.stop_component(name)
@@ -192,8 +199,15 @@ class Platform:
 
     def bot_store_url(self, with_password: bool = False) -> str:
         """The bot's store on the profile's PostgreSQL, for its replicas (MLHUB_BOT_DB)."""
+        return self.database_url(BOT_DB, with_password)
+
+    def warehouse_url(self, with_password: bool = False) -> str:
+        """The golden path's warehouse on the profile's PostgreSQL (MLHUB_WAREHOUSE_URL)."""
+        return self.database_url(WAREHOUSE_DB, with_password)
+
+    def database_url(self, name: str, with_password: bool = False) -> str:
         assert self.postgres
-        url = self.postgres.url(BOT_DB)
+        url = self.postgres.url(name)
         if not with_password:
             return url
         from sqlalchemy.engine import make_url  # for this process only; never printed
@@ -211,21 +225,33 @@ class Platform:
         return {**self.client_env(), **self.postgres.env()}
 
     def shell_exports(self) -> dict[str, str]:
-        """The same for a user's shell, with the keys as a file path rather than their values."""
+        """The same for a user's shell, with the keys as file paths rather than their values."""
+        pgpass = keys.pgpass_file(home(self.state_dir) / "secrets" / "pgpass", self.ports["postgres"], SUPERUSER,
+                                  self.secrets.postgres_password)
         return {"MLFLOW_TRACKING_URI": self.mlflow_uri, "MLFLOW_S3_ENDPOINT_URL": self.s3_endpoint,
-                "AWS_SHARED_CREDENTIALS_FILE": str(self.secrets.credentials_file)}
+                "AWS_SHARED_CREDENTIALS_FILE": str(self.secrets.credentials_file),
+                "MLHUB_WAREHOUSE_URL": self.warehouse_url(), "PGPASSFILE": str(pgpass),
+                "MLHUB_ARTIFACT_STORE": ARTIFACTS}
 
-    def live(self, kfp_host: str | None = None):
-        from mlhub.services.live import Live
+    def live(self, kfp_host: str | None = None, warehouse_url: str | None = None, kube_api: str | None = None,
+             root: Path | None = None):
+        """The live services tutorials run against on this profile (a context manager): its MLflow
+        with artifacts in the bucket, the warehouse in its PostgreSQL (unless one is named), and the
+        Kubernetes API double (unless one is named). Only this configuration differs from the
+        embedded default; the tutorials are the same."""
+        from mlhub.services.live import live_services
 
-        return Live(self.mlflow_uri, server_version(self.mlflow_uri), True, kfp_host,
-                    profile=Profile.platform.value, client_env=self.client_env())
+        return live_services(self.state_dir, self.mlflow_uri, kfp_host,
+                             warehouse_url=warehouse_url or self.warehouse_url(with_password=True),
+                             artifact_store=ARTIFACTS, kube_api=kube_api, root=root,
+                             profile=Profile.platform.value, client_env=self.client_env())
 
     def _record(self) -> None:
         assert self.postgres and self.objectstore and self.mlflow
         data = {"pid": os.getpid(), "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "mlflow": {"url": self.mlflow_uri, "pid": self.mlflow.process.pid if self.mlflow.process else None},
-                "postgres": {"url": self.postgres.url(), "databases": {"mlflow": MLFLOW_DB, "bot": BOT_DB}},
+                "postgres": {"url": self.postgres.url(), "databases": {"mlflow": MLFLOW_DB, "bot": BOT_DB,
+                                                                       "warehouse": WAREHOUSE_DB}},
                 "objectstore": {"endpoint": self.s3_endpoint, "bucket": BUCKET, "artifacts": ARTIFACTS,
                                 "pid": self.objectstore.process.pid if self.objectstore.process else None},
                 "credentials_file": str(self.secrets.credentials_file)}
@@ -268,7 +294,7 @@ def start_bot_replicas(platform: Platform, echo: Callable[[str], None],
         platform.bots.append(bot.start())
     for name, bot in zip(BOT_REPLICAS, platform.bots, strict=True):
         url = f"http://127.0.0.1:{platform.ports[name]}"
-        bot.wait_ready(lambda url=url: healthy(url), timeout=90)
+        bot.wait_ready(functools.partial(healthy, url), timeout=90)
         echo(f"mlhub: {bot.name} on {url} (pid {bot.pid}, log {bot.log}), store {platform.bot_store_url()}")
     connect_registry(platform.mlflow_uri, f"http://127.0.0.1:{platform.ports[BOT_REPLICAS[0]]}",
                      env["MLHUB_WEBHOOK_SECRET"], echo)
@@ -305,8 +331,9 @@ def profile_services(cfg, profile: Profile, echo: Callable[[str], None] = lambda
     embedded MLflow (or MLFLOW_TRACKING_URI's), or the platform profile's servers."""
 
     if profile is Profile.platform:
-        with platform_services(cfg.state_dir, cfg.pg_bin, cfg.weed, echo) as platform:
-            yield platform.live(cfg.kfp_host), platform
+        with (platform_services(cfg.state_dir, cfg.pg_bin, cfg.weed, echo) as platform,
+              platform.live(cfg.kfp_host, cfg.warehouse_url, cfg.kube_api, cfg.root) as live):
+            yield live, platform
     else:
         with cfg.live_services() as live:
             yield live, None

@@ -74,12 +74,12 @@ def picture(demos: list[Demo]) -> str:
     top, most = pad + tile_h + 24, max(c for _, c in bars)
     base = top + chart_h
     for i, (label, count) in enumerate(bars):
-        x = pad + i * slot + (slot - bar_w) / 2
+        bx = pad + i * slot + (slot - bar_w) / 2
         h = (chart_h - 20) * count / most if most else 0
         body.append(svg.group(
-            svg.rect(x, base - h, bar_w, h, "mlhub-bar", rx=2)
-            + svg.text(x + bar_w / 2, base - h - 5, str(count), "mlhub-node-note", size=12)
-            + svg.text(x + bar_w / 2, base + 16, label, "mlhub-axis-note", size=11), quarter=label, demos=count))
+            svg.rect(bx, base - h, bar_w, h, "mlhub-bar", rx=2)
+            + svg.text(bx + bar_w / 2, base - h - 5, str(count), "mlhub-node-note", size=12)
+            + svg.text(bx + bar_w / 2, base + 16, label, "mlhub-axis-note", size=11), quarter=label, demos=count))
     body.append(f'<line x1="{pad}" y1="{base:g}" x2="{width - pad}" y2="{base:g}" class="mlhub-baseline"/>')
     desc = (f"{fig.demos} demos, {fig.tools} tools, {fig.teams} teams, {fig.presenters} presenters. Demos per "
             f"quarter: " + ", ".join(f"{q}: {c}" for q, c in bars) + ".")

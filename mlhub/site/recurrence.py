@@ -66,7 +66,7 @@ def words(meeting: Meeting) -> str:
             text = {1: f"every {names}", 2: f"every other {names}"}.get(n, f"every {n} weeks on {names}")
         elif freq == "MONTHLY":
             if days and all(o is not None for o, _ in days):
-                which = _and([f"{ORDINALS[o]} {d}" for o, d in days])
+                which = _and([f"{ORDINALS[o]} {d}" for o, d in days if o is not None])
             elif "BYMONTHDAY" in p:
                 which = _and([_nth(int(x)) for x in p["BYMONTHDAY"].split(",")])
             elif not days:

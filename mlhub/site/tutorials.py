@@ -47,7 +47,7 @@ def headline(rec: Record | None) -> tuple[str, str]:
         return "failure", f"Broken since {(rec.broken_since or rec.started)[:10]}"
     if rec.status == "blocked":
         return "warning", "Not run"
-    return "warning", "Could not be verified"
+    return "warning", "Could not be verified: infrastructure error"
 
 
 def banner(rec: Record | None, download: str | None = None) -> str:
@@ -66,7 +66,8 @@ def banner(rec: Record | None, download: str | None = None) -> str:
     elif rec.status == "blocked":
         text = f"The last verification on {rec.started[:10]} did not run it: it {rec.error}."
     else:
-        text = f"The last verification on {rec.started[:10]} hit an infrastructure problem: {rec.error}."
+        text = (f"The last verification on {rec.started[:10]} hit an infrastructure error, not a fault of this "
+                f"tutorial: {rec.error}. It runs again at the next verification.")
     items = "".join(f'<li class="mlhub-part mlhub-part-{p["status"]}">{PART_MARK[p["status"]]} '
                     f'<strong>{PART_LABEL[p["status"]]}</strong>: {html.escape(p["title"])} '
                     f'<small>({html.escape(p["detail"])})</small></li>' for p in (rec.parts if rec else []))

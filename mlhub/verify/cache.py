@@ -27,10 +27,13 @@ def deps_hash() -> str:
 
 
 def cache_key(code: str, deps: str, mlflow_version: str, kfp_version: str, kfp_target: str,
-              upstream: tuple[str, ...] = ()) -> str:
+              upstream: tuple[str, ...] = (), mlflow_target: str = "embedded") -> str:
     """The key of one step; `upstream` holds the keys of the steps it reads from, so a change
-    anywhere before it changes its key too."""
+    anywhere before it changes its key too. `mlflow_target` (a profile or a server's URL): a
+    record of the embedded profile says nothing about the platform profile's server."""
     parts = [code, deps, mlflow_version, kfp_version, kfp_target, *upstream]
+    if mlflow_target != "embedded":  # the embedded profile's keys stay as they were
+        parts.append(mlflow_target)
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

@@ -50,13 +50,16 @@ def _ran(cells) -> bool | None:
     return True
 
 
-def stamps(nb, evidence: Evidence) -> list[PartStamp]:
-    """The stamp of every part the notebook declares (metadata mlhub.parts), from what ran."""
+def stamps(nb, evidence: Evidence, interrupted: str | None = None) -> list[PartStamp]:
+    """The stamp of every part the notebook declares (metadata mlhub.parts), from what ran;
+    `interrupted` (a service went down) makes a failed part not checked rather than failed."""
     out = []
     for part in nb.metadata.get("mlhub", {}).get("parts", []):
         pid, title, check = part["id"], part["title"], part.get("check", "run")
         ran = _ran(_cells(nb, pid)) if _cells(nb, pid) else None
-        if ran is False:
+        if ran is False and interrupted:
+            out.append(PartStamp(pid, title, PartStatus.NOT_CHECKED, f"infrastructure error, {interrupted}"))
+        elif ran is False:
             out.append(PartStamp(pid, title, PartStatus.FAILED, "a cell of this part failed"))
         elif ran is None:
             out.append(PartStamp(pid, title, PartStatus.NOT_CHECKED, "its cells did not run"))

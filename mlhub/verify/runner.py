@@ -23,7 +23,6 @@ with warnings.catch_warnings():  # pytest-notebook warns at import about one of 
     from pytest_notebook.execution import CoverageNotebookClient
 
 from mlhub.services.live import Live
-from mlhub.services.mlflow_server import healthy
 from mlhub.verify import cache, parts
 from mlhub.verify.record import FailingCell, Record
 
@@ -86,8 +85,8 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
                  duration_s=0.0, namespace=namespace, **base)
     work = out_dir / "work" / f"{tutorial}-{namespace.strip('-')}"
     work.mkdir(parents=True, exist_ok=True)
-    if live.mlflow_uri.startswith("http") and not healthy(live.mlflow_uri, timeout=5):
-        rec.status, rec.error = "infra-error", f"MLflow at {live.mlflow_uri} does not answer"
+    if live.mlflow_uri.startswith("http") and (down := live.down()):
+        rec.status, rec.error = "infra-error", f"not run: {'; '.join(down)}"
         rec.save(out_dir)
         return rec
     nb = nbformat.from_dict(source)
@@ -116,9 +115,13 @@ def execute(path: Path, out_dir: Path, live: Live, settings: Settings, base: dic
         rec.status, rec.error = "infra-error", f"{type(exc).__name__}: {exc}"
     finally:
         kernel_log.close()
+    if rec.status == "failed" and (down := live.down()):
+        # a service stopped under it: the tutorial is not broken, and it runs again next time
+        rec.status, rec.error = "infra-error", f"interrupted: {'; '.join(down)}"
     rec.duration_s = round(time.monotonic() - t0, 3)
     rec.cells_s = [_cell_seconds(c) for c in nb.cells if c.cell_type == "code"]
-    rec.parts = [p.as_dict() for p in parts.stamps(nb, evidence(live, calls_before))]
+    interrupted = rec.error if rec.status == "infra-error" else None
+    rec.parts = [p.as_dict() for p in parts.stamps(nb, evidence(live, calls_before), interrupted)]
     nb.metadata.setdefault("mlhub", {}).update(verified=rec.started, status=rec.status)
     nbformat.write(nb, out_dir / f"{tutorial}.ipynb")
     if not keep:

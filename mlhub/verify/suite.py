@@ -88,7 +88,7 @@ def keys(steps: list[Step], base: dict, live: Live) -> dict[str, tuple[str, str]
         code = cache.code_hash(nbformat.read(step.path, as_version=4))
         upstream = tuple(out[n][1] for n in step.needs)
         out[step.id] = code, cache.cache_key(code, base["deps_hash"], live.mlflow_version, live.kfp_version,
-                                             live.kfp_target, upstream)
+                                             live.kfp_target, upstream, live.mlflow_target)
     return out
 
 
@@ -149,8 +149,8 @@ def verify(root: Path, out_dir: Path, live: Live, paths: list[Path], settings: S
         progress(f"  {step.id}: running ({reasons[step.id]})")
         rec = execute(step.path, out_dir, live, settings, fields, namespace=ns)
         if rec.status == "failed":
-            was_broken = previous and previous.status == "failed" and previous.broken_since
-            rec = replace(rec, broken_since=previous.broken_since if was_broken else rec.started)
+            since = previous.broken_since if previous and previous.status == "failed" else None
+            rec = replace(rec, broken_since=since or rec.started)
             rec.save(out_dir)
         return rec
 
@@ -195,6 +195,7 @@ def _needed_by(sid: str, chosen: set[str], steps: list[Step]) -> bool:
 
 def _reuse(step: Step, out_dir: Path, outcome: Outcome, progress) -> None:
     previous = Record.load(out_dir, step.id)
+    assert previous is not None, "only a step with a record is reused"
     executed_copy = out_dir / f"{step.id}.ipynb"
     # prose may have changed: keep the outputs, take the new text
     nb = nbformat.read(step.path, as_version=4)

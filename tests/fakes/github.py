@@ -43,7 +43,8 @@ class Pull:
 class FakeGitHub(LocalDouble):
     """State of one repository plus the server that serves it under /api/v3. Faults ('500',
     '502', 'rate-403', 'rate-429', or 'timeout': the call takes effect, the answer comes too late)
-    are queued per route with fail()."""
+    are queued per route with fail(), or for the n-th request with fail_at(); 4xx faults answer with
+GitHub's error bodies (ERRORS)."""
 
     def __init__(self, owner="acme", name="mlhub", token="test-token", files: dict[str, str] | None = None,
                  timeout_delay: float = 1.5):
@@ -56,12 +57,17 @@ class FakeGitHub(LocalDouble):
         self.commits: dict[str, dict[str, str]] = {}
         self.requests: list[tuple[str, str]] = []
         self.timeout_delay = timeout_delay
+        self.by_index: dict[int, str] = {}  # fail the n-th request from now, whatever its route
         self._commit("main", dict(files or {}), "initial")
         super().__init__(self._handler())
 
     @property
     def url(self) -> str:
         return self.base_url
+
+    def fail_at(self, n: int, mode: str) -> None:
+        """Make request number n (counted in self.requests, from 0) fail with `mode`."""
+        self.by_index[n] = mode
 
     def calls(self, route: str) -> int:
         return sum(1 for r, _ in self.requests if r == route)
@@ -158,8 +164,8 @@ class FakeGitHub(LocalDouble):
         for verb, pattern, route in self.ROUTES:
             if verb == method and (m := re.fullmatch(pattern, rest)):
                 with self.lock:
+                    fault = self.by_index.pop(len(self.requests), None) or self.next_fault(route)
                     self.requests.append((route, path))
-                    fault = self.next_fault(route)
                     if fault and fault != "timeout":
                         return _fault(fault)
                     status, payload = getattr(self, f"_{route}")(query, body, **m.groupdict())
@@ -316,10 +322,27 @@ class FakeGitHub(LocalDouble):
         return Handler
 
 
+DOCS = "https://docs.github.com/rest"
+# GitHub's error bodies as it sends them: a message and a documentation_url; 422 adds errors[]
+ERRORS: dict[str, dict] = {
+    "400": {"message": "Problems parsing JSON", "documentation_url": DOCS},
+    "401": {"message": "Bad credentials", "documentation_url": DOCS},
+    "403": {"message": "Resource not accessible by integration", "documentation_url": DOCS},
+    "404": {"message": "Not Found", "documentation_url": DOCS},
+    "409": {"message": "Conflict", "documentation_url": DOCS},
+    "422": {"message": "Validation Failed", "errors": [{"resource": "Repository", "code": "custom",
+                                                        "message": "Repository was archived so is read-only."}],
+            "documentation_url": DOCS},
+    "500": {"message": "Server Error"},
+    "502": {"message": "Server Error"},
+    "503": {"message": "Service Unavailable"},
+}
+
+
 def _fault(mode: str) -> tuple[int, object, dict]:
     reset = str(int(time.time()) + 1)
-    if mode in ("500", "502"):
-        return int(mode), {"message": "Server Error"}, {}
+    if mode in ERRORS:
+        return int(mode), ERRORS[mode], {}
     if mode == "rate-403":
         return 403, {"message": "API rate limit exceeded"}, {
             "headers": {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}}

@@ -88,7 +88,7 @@ def validate(exp: dict) -> list[Cause]:
                           "case alphanumeric characters or '-', start with an alphabetic character, and end with an "
                           "alphanumeric character (e.g. 'my-name', or 'abc-123', regex used for validation is "
                           "'^[a-z]([-a-z0-9]*[a-z0-9])?)') and may not be longer than 40 characters. "))
-    counts = {k: spec.get(k) for k in ("maxFailedTrialCount", "maxTrialCount", "parallelTrialCount")}
+    counts: dict[str, Any] = {k: spec.get(k) for k in ("maxFailedTrialCount", "maxTrialCount", "parallelTrialCount")}
     if counts["maxFailedTrialCount"] is not None and counts["maxFailedTrialCount"] < 0:
         errs.append(_invalid("spec.maxFailedTrialCount", counts["maxFailedTrialCount"], "should not be less than 0"))
     for key in ("maxTrialCount", "parallelTrialCount"):

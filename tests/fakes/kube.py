@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import yaml
@@ -73,7 +74,8 @@ class Call:
 
 
 def status(code: int, reason: str, message: str, details: dict | None = None) -> dict:
-    out = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message}
+    out: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                           "message": message}
     if reason:
         out["reason"] = reason
     if details is not None:
@@ -254,9 +256,10 @@ class FakeKubernetes(LocalDouble):
                                       call)
                 call.name = name or ""
                 with double.lock:
-                    obj = double.objects.get((plural, ns, name))
+                    key = (plural, ns, name or "")
+                    obj = double.objects.get(key)
                     if obj is not None and method == "DELETE":
-                        del double.objects[(plural, ns, name)]
+                        del double.objects[key]
                 if obj is None:
                     return self._send(404, status(404, "NotFound", f'{plural}.{group} "{name}" not found',
                                                   {"name": name, "group": group, "kind": plural}), call)

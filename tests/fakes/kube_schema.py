@@ -113,7 +113,7 @@ def validate(value: Any, schema: dict, path: str = "") -> tuple[Any, list[Cause]
             causes.append(Cause("FieldValueTooMany", path, f"Too many: {len(value)}: must have at most "
                                                            f"{schema['maxItems']} items"))
         if "items" in schema:
-            out = []
+            out: Any = []
             for i, item in enumerate(value):
                 v, c, p = validate(item, schema["items"], f"{path}[{i}]")
                 out.append(v)

@@ -264,6 +264,38 @@ class FakeSlack(LocalDouble):
             message["blocks"] = blocks
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "text": text, "message": message}
 
+    def chat_delete(self, args: dict) -> dict:
+        channel = self._conversation(args.get("channel"))
+        message = channel.messages.get(str(args.get("ts")))
+        if message is None:
+            raise SlackError("message_not_found")
+        if message.get("user") != BOT_USER:
+            raise SlackError("cant_delete_message")
+        del channel.messages[message["ts"]]
+        return {"ok": True, "channel": channel.id, "ts": message["ts"]}
+
+    def conversations_info(self, args: dict) -> dict:
+        return {"ok": True, "channel": self._conversation(args.get("channel")).info(BOT_USER)}
+
+    def conversations_join(self, args: dict) -> dict:
+        channel = self._conversation(args.get("channel"))
+        if channel.is_private or channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        channel.members.add(BOT_USER)
+        return {"ok": True, "channel": channel.info(BOT_USER)}
+
+    def conversations_open(self, args: dict) -> dict:
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:  # group DMs are not modelled: said loudly rather than answered wrongly
+            raise SlackError("internal_error", 500, note="the double does not model group DMs")
+        if users[0] not in self.ws.users:
+            raise SlackError("user_not_found")
+        return {"ok": True, "channel": {"id": self._conversation(users[0]).id}}
+
     def chat_postEphemeral(self, args: dict) -> dict:
         channel = self._conversation(args.get("channel"), by_name=True)
         if BOT_USER not in channel.members:
@@ -337,6 +369,18 @@ class FakeSlack(LocalDouble):
 
     def views_open(self, args: dict) -> dict:
         view = self._view(args)
+        return {"ok": True, "view": self._stored_view(view, self._use_trigger(args))}
+
+    def views_push(self, args: dict) -> dict:
+        """Onto the stack of an open modal, with a trigger from it (stacks and their limit of three,
+        push_limit_reached, are not modelled: the bot never pushes)."""
+        view = self._view(args)
+        if view["type"] != "modal":
+            raise SlackError("invalid_arguments", response_metadata={"messages": ["[ERROR] must be a modal view"]})
+        return {"ok": True, "view": self._stored_view(view, self._use_trigger(args))}
+
+    def _use_trigger(self, args: dict) -> str:
+        """The person a trigger was issued to, once, within its three seconds."""
         trigger = self.triggers.get(str(args.get("trigger_id") or args.get("interactivity_pointer") or ""))
         if trigger is None:
             raise SlackError("invalid_trigger_id")
@@ -345,7 +389,7 @@ class FakeSlack(LocalDouble):
         if time.monotonic() - trigger["at"] > TRIGGER_TTL:
             raise SlackError("expired_trigger_id")
         trigger["used"] = True
-        return {"ok": True, "view": self._stored_view(view, trigger["user"])}
+        return trigger["user"]
 
     def views_publish(self, args: dict) -> dict:
         view = self._view(args)

@@ -12,6 +12,20 @@ SURFACE_BLOCKS = {"message": {"section", "context", "actions", "header", "divide
                   "modal": {"section", "context", "actions", "header", "divider", "image", "input", "rich_text"},
                   "home": {"section", "context", "actions", "header", "divider", "image", "input", "rich_text"}}
 BUTTON_STYLES = {"primary", "danger"}
+# The fields each object may have (Block Kit reference); Slack refuses any other with invalid_blocks
+# (slack-go/slack#612: an option with an extra "url" key).
+BLOCK_KEYS = {"section": {"text", "fields", "accessory", "expand"}, "header": {"text"}, "context": {"elements"},
+              "actions": {"elements"}, "divider": set(), "image": {"image_url", "alt_text", "title", "slack_file"},
+              "input": {"label", "element", "dispatch_action", "hint", "optional"}, "rich_text": {"elements"}}
+ELEMENT_KEYS = {
+    "button": {"text", "action_id", "url", "value", "style", "confirm", "accessibility_label"},
+    "static_select": {"action_id", "options", "option_groups", "initial_option", "confirm", "focus_on_load",
+                      "placeholder"},
+    "plain_text_input": {"action_id", "initial_value", "multiline", "min_length", "max_length",
+                         "dispatch_action_config", "focus_on_load", "placeholder"},
+    "image": {"image_url", "alt_text", "slack_file"}}
+OPTION_KEYS = {"text", "value", "description", "url"}
+INPUT_ELEMENTS = {"plain_text_input", "static_select"}  # of those the double knows; never a button or image
 
 
 def units(text: str) -> int:
@@ -41,6 +55,10 @@ class Problems:
             self.add("emoji is only allowed in plain_text", f"{pointer}/emoji")
         self.string(obj.get("text"), f"{pointer}/text", limit, minimum=1)
 
+    def keys(self, obj: dict, allowed: set[str], pointer: str) -> None:
+        for key in sorted(set(obj) - allowed):
+            self.add(f"additional property not allowed: {key}", f"{pointer}/{key}")
+
     def string(self, value: Any, pointer: str, limit: int, minimum: int = 0) -> None:
         if not isinstance(value, str):
             self.add("must be a string", pointer)
@@ -58,6 +76,7 @@ def _option(p: Problems, option: Any, pointer: str) -> None:
     if not isinstance(option, dict):
         p.add("must provide an object", pointer)
         return
+    p.keys(option, OPTION_KEYS, pointer)
     p.text(option.get("text"), f"{pointer}/text", 75, ("plain_text",))
     p.string(option.get("value"), f"{pointer}/value", 150, minimum=1)
 
@@ -68,6 +87,8 @@ def _element(p: Problems, el: Any, pointer: str) -> str | None:
         p.add("must provide an object", pointer)
         return None
     kind = el.get("type")
+    if kind in ELEMENT_KEYS:
+        p.keys(el, ELEMENT_KEYS[kind] | {"type"}, pointer)
     p.optional(el, "action_id", pointer, 255)
     if kind == "button":
         p.text(el.get("text"), f"{pointer}/text", 75, ("plain_text",))
@@ -116,6 +137,7 @@ def _block(p: Problems, block: Any, pointer: str, surface: str) -> None:
     if kind not in SURFACE_BLOCKS[surface]:
         p.add("failed to match all allowed schemas", pointer)
         return
+    p.keys(block, BLOCK_KEYS[kind] | {"type", "block_id"}, pointer)
     p.optional(block, "block_id", pointer, 255)
     if kind == "section":
         if "text" not in block and "fields" not in block:
@@ -157,7 +179,11 @@ def _block(p: Problems, block: Any, pointer: str, surface: str) -> None:
             p.text(block["hint"], f"{pointer}/hint", 2000, ("plain_text",))
         if "optional" in block and not isinstance(block["optional"], bool):
             p.add("must be a boolean", f"{pointer}/optional")
-        _element(p, block.get("element"), f"{pointer}/element")
+        element = block.get("element")
+        if isinstance(element, dict) and element.get("type") not in INPUT_ELEMENTS:
+            p.add("failed to match all allowed schemas", f"{pointer}/element")
+        else:
+            _element(p, element, f"{pointer}/element")
 
 
 def blocks(value: Any, surface: str = "message", prefix: str = "") -> list[str]:

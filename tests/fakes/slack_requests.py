@@ -11,12 +11,13 @@ import json
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import BoltRequest
 
+from tests.fakes import slack_blockkit as kit
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_workspace import APP_ID, BOT_USER, TEAM, TEAM_DOMAIN
 
@@ -46,6 +47,7 @@ class Delivery:
 class Answer:
     status: int
     body: str
+    problems: list[str] = field(default_factory=list)  # what Slack would refuse in this ack
 
     @property
     def data(self) -> Any:
@@ -58,6 +60,45 @@ class Answer:
     def text(self) -> str:
         data = self.data
         return data.get("text", "") if isinstance(data, dict) else ""
+
+
+RESPONSE_ACTIONS = {"errors", "update", "push", "clear"}
+MAX_ACK_TEXT = 40_000  # as chat.postMessage
+
+
+def ack_problems(delivery: Delivery, answer: Answer) -> list[str]:
+    """What Slack would not accept in the ack of an interaction (it shows the person an error, and
+    nothing of what the bot meant): a slash command's text and blocks, a view submission's
+    response_action, and `errors` that name no input block of the submitted view."""
+    if answer.status != 200 or not answer.body:
+        return []
+    data = answer.data
+    if delivery.kind == "slash_commands":
+        if data is None:
+            return []  # a plain-text body is shown as it is
+        if not isinstance(data, dict):
+            return ["a slash command's ack is text or a JSON object"]
+        found = [f"ack: {p}" for p in kit.blocks(data["blocks"])] if "blocks" in data else []
+        if len(str(data.get("text") or "")) > MAX_ACK_TEXT:
+            found.append("ack: msg_too_long")
+        if data.get("response_type", "ephemeral") not in ("ephemeral", "in_channel"):
+            found.append("ack: response_type is ephemeral or in_channel")
+        return found
+    if delivery.payload.get("type") != "view_submission":
+        return [] if data is None or data == {} else ["only a view submission's ack carries a body"]
+    if not isinstance(data, dict) or data.get("response_action") not in RESPONSE_ACTIONS:
+        return [f"ack: response_action is one of {sorted(RESPONSE_ACTIONS)}"]
+    if data["response_action"] in ("update", "push"):
+        return [f"ack: {p}" for p in kit.view(data.get("view"))]
+    if data["response_action"] == "errors":
+        inputs = {b.get("block_id") for b in delivery.payload["view"]["blocks"] if b.get("type") == "input"}
+        errors = data.get("errors")
+        if not isinstance(errors, dict) or not errors:
+            return ["ack: errors is an object of block_id -> message"]
+        return [f"ack: errors names {key!r}, which is no input block of the view" for key in errors
+                if key not in inputs] + [f"ack: the error of {key!r} is not a string" for key, v in errors.items()
+                                         if not isinstance(v, str)]
+    return []
 
 
 def _user(slack: FakeSlack, user: str) -> dict:
@@ -197,7 +238,7 @@ class Dispatch:
 
     def send(self, delivery: Delivery, **kw) -> Answer:
         resp = self.app.dispatch(bolt_request(delivery, self.secret, **kw))
-        return Answer(resp.status, resp.body or "")
+        return checked(delivery, Answer(resp.status, resp.body or ""))
 
 
 class Http:
@@ -212,7 +253,7 @@ class Http:
                                          headers=signed_headers(self.secret, body, ctype, **kw))
         try:
             with urllib.request.urlopen(request, timeout=10) as resp:
-                return Answer(resp.status, resp.read().decode())
+                return checked(delivery, Answer(resp.status, resp.read().decode()))
         except urllib.error.HTTPError as err:
             with err:
                 return Answer(err.code, err.read().decode())
@@ -226,4 +267,9 @@ class Socket:
 
     def send(self, delivery: Delivery, **kw) -> Answer:
         payload = self.sm.deliver(delivery.kind, delivery.payload)
-        return Answer(200, json.dumps(payload) if payload else "")
+        return checked(delivery, Answer(200, json.dumps(payload) if payload else ""))
+
+
+def checked(delivery: Delivery, answer: Answer) -> Answer:
+    answer.problems = ack_problems(delivery, answer)
+    return answer

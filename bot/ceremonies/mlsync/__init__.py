@@ -11,12 +11,12 @@ import uuid
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import blocks, delivery
 from bot.ceremonies.mlsync import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import clip, plain, safe
-from bot.publishing import publish_pending
+from bot.publishing import Kind, already, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub.community import agenda
@@ -45,9 +45,7 @@ def next_sync(deps: Deps, now: dt.datetime | None = None) -> dt.date:
 
 
 def add_item(deps: Deps, person: Person, text: str, key: str, link: str | None = None) -> str:
-    text = c.item_text(plain(text))
-    if not text:
-        raise Refusal(c.USAGE["add"])
+    text = c.item_text(plain(text), "add")
     day = next_sync(deps).isoformat()
     if not deps.store.add_agenda_item(key, day, "slack", f"{text} ({person.name})", link):
         return f"That is already on the ML Sync agenda of {day}."
@@ -88,12 +86,15 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     if isinstance(cmd, c.Form):
         ask.member()
         return ""  # the form opens after the ack
-    if isinstance(cmd, c.Add):
+    if isinstance(cmd, c.Add):  # stored with the request's key: a redelivery adds nothing (bot.delivery)
         return add_item(deps, ask.member(), cmd.text, str(uuid.uuid4()))
     person = _host(deps, ask)
     if isinstance(cmd, c.Publish):
         day = (cmd.day or next_sync(deps)).isoformat()
-        deps.outbox.add("minutes", {"day": day, "text": minutes(deps, day)}, entry_id=str(uuid.uuid5(NS, day)))
+        entry = deps.outbox.add(MINUTES.name, {"day": day, "text": minutes(deps, day)},
+                                entry_id=str(uuid.uuid5(NS, day)))  # a pending one takes the current text
+        if done := already(entry, MINUTES.what(entry)):
+            return done
         return f"Publishing the minutes of {day} to docs/ml-sync/{day}.md; I'll tell you the pull request."
     day = next_sync(deps).isoformat()
     if isinstance(cmd, c.Action):
@@ -105,14 +106,19 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     return f"Recorded the decision for the ML Sync of {day}."
 
 
-def publish_minutes(deps: Deps, after: After, cmd: c.Publish) -> None:
-    def change(e) -> Change:
-        day = e.payload["day"]
-        return Change(branch=f"ml-sync/{day}", files={f"docs/ml-sync/{day}.md": e.payload["text"]},
-                      message=f"ML Sync minutes {day}", title=f"ML Sync minutes {day}",
-                      body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
+def _minutes_change(e) -> Change:
+    day = e.payload["day"]
+    return Change(branch=f"ml-sync/{day}", files={f"docs/ml-sync/{day}.md": e.payload["text"]},
+                  message=f"ML Sync minutes {day}", title=f"ML Sync minutes {day}",
+                  body="Published by the ML Sync hosts from Slack.", labels=["ml-sync"])
 
-    publish_pending(deps, after.say, "minutes", change, lambda e: f"The minutes of {e.payload['day']}")
+
+MINUTES = register_kind(Kind("minutes", lambda e: f"The minutes of {e.payload['day']}", "`/mlsync publish`",
+                        change=_minutes_change))
+
+
+def publish_minutes(deps: Deps, after: After, cmd: c.Publish) -> None:
+    publish_pending(deps, after.say, MINUTES.name)
 
 
 # --- timed posts ------------------------------------------------------------------------------------------
@@ -140,16 +146,16 @@ def agenda_draft(deps: Deps, firing: Firing) -> str:
 def register(app, deps: Deps) -> None:
     deps.commands.add(COMMAND, c.parse, run, {
         c.Form: lambda d, after, cmd: after.open_modal(blocks.mlsync_modal(), "/mlsync add"),
-        c.Publish: publish_minutes})
+        c.Publish: publish_minutes}, changes=(c.Add, c.Decision, c.Action, c.Publish))
 
     @app.view("mlsync_add")
     def on_form(ack, body, context):
         value = body["view"]["state"]["values"].get("item", {}).get("value", {}).get("value") or ""
-        try:
-            person = Ask(body["user"]["id"], context.get("person"), "").member()
-            add_item(deps, person, value, str(uuid.uuid5(NS, body["view"]["id"])))
-        except Refusal as exc:
-            return ack(response_action="errors", errors={"item": str(exc)})
+        first = delivery.once(deps.store, delivery.view_key(body), lambda: add_item(
+            deps, Ask(body["user"]["id"], context.get("person"), "").member(), value,
+            str(uuid.uuid5(NS, body["view"]["id"]))))
+        if first.refused:
+            return ack(response_action="errors", errors={"item": first.text})
         ack()
 
     def on_shortcut(ack, body, context):

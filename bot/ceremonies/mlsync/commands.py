@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NoReturn
 
-from bot.refusal import Refusal
+from bot.refusal import Refusal, unknown
 from bot.words import rest, split
 
 HELP = """*ML Sync* (`/mlsync ...`)
@@ -59,13 +60,19 @@ class Publish:
 Command = Help | Add | Form | Agenda | Decision | Action | Publish
 
 
-def item_text(text: str) -> str:
-    """An agenda item or note as stored: one line, not empty, not too long."""
+def item_text(text: str, sub: str) -> str:
+    """An agenda item or note as stored: one line, not empty (`""` is empty), not too long."""
     text = " ".join(text.split())
+    if not text:
+        _refuse(sub)
     if len(text) > MAX_ITEM:
         raise Refusal(f"that is {len(text)} characters; an agenda item or note has at most {MAX_ITEM} "
                       "(link to the details)")
     return text
+
+
+def _refuse(sub: str) -> NoReturn:
+    raise Refusal(USAGE[sub])
 
 
 def parse(text: str) -> Command:
@@ -79,15 +86,12 @@ def parse(text: str) -> Command:
     if sub == "agenda":
         return Agenda()
     if sub == "add":
-        return Add(item_text(tail)) if tail.strip() else Form()
+        return Add(item_text(tail, "add")) if tail.strip() else Form()
     if sub == "decision":
-        if not tail.strip():
-            raise Refusal(USAGE["decision"])
-        return Decision(item_text(tail))
+        return Decision(item_text(tail, "decision"))
     if sub == "action":
-        if len(words) < 3:
-            raise Refusal(USAGE["action"])
-        return Action(words[1].text.lstrip("@"), item_text(rest(text, words, 2)))
+        owner = words[1].text.lstrip("@") if len(words) > 1 else ""
+        return Action(owner or _refuse("action"), item_text(rest(text, words, 2), "action"))
     if sub == "publish":
         if len(words) > 2:
             raise Refusal(USAGE["publish"])
@@ -95,4 +99,4 @@ def parse(text: str) -> Command:
             return Publish(dt.date.fromisoformat(words[1].text) if len(words) == 2 else None)
         except ValueError:
             raise Refusal(USAGE["publish"]) from None
-    raise Refusal(f"I don't know `/mlsync {sub[:40]}`. Try `/mlsync help`.")
+    raise unknown("/mlsync", words[0].text)

@@ -14,15 +14,17 @@ import uuid
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
+from bot import blocks, delivery
 from bot.ceremonies.requests import commands as c
 from bot.ceremonies.requests import texts
+from bot.ceremonies.requests.publications import SNAPSHOT, STATUS, TALLY
 from bot.deps import Deps
 from bot.mrkdwn import clip, plain, safe
+from bot.publishing import Desk, already, finish, publish_pending
 from bot.refusal import Refusal
 from bot.slash import NOT_A_MEMBER, After, Ask
 from mlhub.content.models import Person, Request, RequestStatus, Tally
-from mlhub.publish import Change, PublishError
+from mlhub.publish.outbox import EntryState
 from mlhub.requests import duplicates, filing, status, tally, text
 from mlhub.requests.filing import NewRequest
 
@@ -33,7 +35,7 @@ SHORTCUTS = ["request_message"]
 EVENTS: list[str] = []
 NS = uuid.UUID("5e0c9f7a-3b1d-4c2e-8f6a-7d9b0c1e2f3a")
 TALLY_EVERY = dt.timedelta(hours=1)  # how often votes become a pull request (when they changed anything)
-STATUS_KIND, TALLY_KIND = "request-status", "request-tally"
+NOTIFY_LEASE = dt.timedelta(minutes=5)  # a notifier that died is replaced after this long
 log = logging.getLogger("mlhub.bot.requests")
 
 
@@ -104,49 +106,54 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
             new = status.moved(req, RequestStatus.declined, reason=cmd.reason)
     except ValueError as exc:
         raise Refusal(str(exc)) from None
-    deps.outbox.add(STATUS_KIND, {"id": req.id, "status": new.status.value, "by": person.id, "file": text.dump(new),
-                                  "title": req.title, "reason": new.reason, "item": new.roadmap_item},
-                    entry_id=str(uuid.uuid5(NS, f"{req.id}:{new.status.value}:{new.reason}:{new.roadmap_item}")))
+    payload = {"id": req.id, "status": new.status.value, "by": person.id, "file": text.dump(new), "title": req.title,
+               "reason": new.reason, "item": new.roadmap_item}
+    key = f"{req.id}:{new.status.value}:{new.reason}:{new.roadmap_item}"  # the same decision, one entry
+    entry = deps.outbox.add(STATUS.name, payload, entry_id=str(uuid.uuid5(NS, key)))
+    if done := already(entry, STATUS.what(entry)):
+        return done
     return texts.decided(new)
 
 
 def publish_status(deps: Deps, after: After, cmd: c.Accept | c.Decline) -> None:
-    """The status change as a pull request, then the requester and every supporter hear about it."""
-    with deps.store.lock(f"publish-{STATUS_KIND}"):
-        for entry in deps.outbox.entries("pending"):
-            if entry.kind != STATUS_KIND:
+    """The status changes waiting in the outbox as pull requests (bot.publishing); then the
+    requester and every supporter hear about each one that is published."""
+    publish_pending(deps, after.say, STATUS.name)
+    notify_decisions(deps, after.client, deps.clock())
+
+
+def notify_decisions(deps: Deps, client, now: dt.datetime) -> None:
+    """Every tick too: a published change of status (by the bot or `mlhub outbox retry`) told to
+    the requester and every supporter, each once (a claim per person, with a lease)."""
+    for entry in deps.outbox.entries(EntryState.done, STATUS.name):
+        key = f"request-notify:{entry.id}"
+        if deps.store.done(key):
+            continue
+        url = (entry.journal.get("pull") or {}).get("url")
+        left = False
+        for user in _audience(deps, entry.payload["id"]):
+            mine, _ = deps.store.claim(f"{key}:{user}", NOTIFY_LEASE)
+            if not mine:
+                left = left or not deps.store.done(f"{key}:{user}")
                 continue
-            p = entry.payload
-            change = Change(branch=f"request-{p['status']}/{p['id']}", files={f"requests/{p['id']}.yaml": p["file"]},
-                            message=f"Request {p['id']}: {p['status']}", title=f"Request {p['title']}: {p['status']}",
-                            body=texts.status_body(p), labels=["request"])
             try:
-                out = deps.publisher.publish(change, deps.outbox.journal(entry.id), progress=lambda _: None)
-            except PublishError as exc:
-                deps.outbox.update(entry.id, message=str(exc))
-                after.say(f"The change to {safe(p['id'])} is stored but not published yet: {safe(str(exc))}")
-                continue
-            if not entry.journal.get("notified"):
-                notify(deps, after.client, p, out.url)
-                deps.outbox.journal(entry.id).set("notified", True)
-            deps.outbox.update(entry.id, state="done", message=str(out))
-            after.say(f"{safe(p['title'])}: {out.url or out.branch}")
+                client.chat_postMessage(channel=user, text=texts.changed(entry.payload, url))
+            except SlackApiError as exc:  # one closed DM does not keep the others from hearing it
+                log.warning("could not tell %s about request %s: %s", user, entry.payload["id"],
+                            exc.response.get("error"))
+            deps.store.finish(f"{key}:{user}", None)
+        if not left:
+            deps.store.finish(key, None)
 
 
-def notify(deps: Deps, client, p: dict, url: str | None) -> None:
-    """A direct message to the requester and to every supporter, each once."""
+def _audience(deps: Deps, rid: str) -> list[str]:
+    """The Slack ids of a request's requester and supporters (published and live), each once."""
     hub = deps.hub()
-    req = hub.request(p["id"])
-    users = list(dict.fromkeys(
+    req = hub.request(rid)
+    return list(dict.fromkeys(
         ([person.slack_id] if req and (person := hub.person(req.requested_by)) else [])
         + [x.slack_id for pid in (req.tally.supporters if req else []) if (x := hub.person(pid))]
-        + deps.store.supporters(p["id"])))
-    note = texts.changed(p, url)
-    for user in users:
-        try:
-            client.chat_postMessage(channel=user, text=note)
-        except SlackApiError as exc:  # one closed DM does not keep the others from hearing it
-            log.warning("could not tell %s about request %s: %s", user, p["id"], exc.response.get("error"))
+        + deps.store.supporters(rid)))
 
 
 # --- filing from the form ------------------------------------------------------------------------------------
@@ -182,17 +189,13 @@ def submission(deps: Deps, person: Person | None, view: dict) -> dict:
 
 
 def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
-    """Publish a stored filing; post the request with its Support button in the SIG's channel; tell
-    the requester the pull request (or why it is not there yet)."""
-    try:
-        with deps.store.lock(f"publish-{filing.KIND}"):
-            entry = deps.outbox.get(entry_id)
-            if entry.state == "done":
-                return
-            out = filing.resume(deps.hub(), deps.publisher, deps.outbox, entry_id, progress=lambda _: None)
-    except PublishError as exc:
-        client.chat_postMessage(channel=user, text=f"Your request is stored but not published yet: {safe(str(exc))}. "
-                                "It is retried with `mlhub outbox retry`.")
+    """Publish a stored filing (bot.publishing); post the request with its Support button in the
+    SIG's channel; tell the requester the pull request (or why it is not there yet)."""
+    outcome = finish(Desk.of(deps), entry_id)
+    out = outcome.published
+    if out is None:
+        if not outcome.busy:
+            client.chat_postMessage(channel=user, text=safe(outcome.text))
         return
     rid = deps.outbox.journal(entry_id).get("id")
     req = find(deps, rid)
@@ -211,9 +214,9 @@ def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
 
 def publish_tally(deps: Deps, client, now: dt.datetime) -> str | None:
     """Every tick (one process at a time, under the ticker's lock): at most every TALLY_EVERY, the
-    tallies the stored votes changed, as one pull request; none when nothing changed. Returns the
-    pull request's URL or branch when one was published."""
-    last = deps.store.snapshot(TALLY_KIND) or {}
+    tallies the stored votes changed, as one outbox entry and pull request; none when nothing
+    changed. Returns the pull request's URL or branch when one was published."""
+    last = deps.store.snapshot(SNAPSHOT) or {}
     if last.get("at") and now - dt.datetime.fromisoformat(last["at"]) < TALLY_EVERY:
         return None
     hub = deps.hub()
@@ -221,27 +224,18 @@ def publish_tally(deps: Deps, client, now: dt.datetime) -> str | None:
         if merged.duplicate_of:
             deps.store.move_votes(merged.id, merged.duplicate_of)
     changed = tally.files(hub, deps.store.votes(), now.date())
-    if not changed:
-        deps.store.save_snapshot(TALLY_KIND, {**last, "at": now.isoformat()})
-        return None
     # the same change (same files) is the same entry, branch and pull request, whoever publishes it
     digest = hashlib.sha256(json.dumps(_without_dates(changed), sort_keys=True).encode()).hexdigest()[:12]
-    if digest == last.get("digest"):
-        deps.store.save_snapshot(TALLY_KIND, {**last, "at": now.isoformat()})
+    if not changed or digest == last.get("digest"):
+        deps.store.save_snapshot(SNAPSHOT, {**last, "at": now.isoformat()})
         return None
-    entry = deps.outbox.add(TALLY_KIND, {"files": changed, "digest": digest}, entry_id=str(uuid.uuid5(NS, digest)))
-    change = Change(branch=f"request-tally/{digest}", files=entry.payload["files"],
-                    message=f"Request tally of {now.date()}", title=f"Request tally: {len(changed)} request(s) changed",
-                    body=texts.tally_body(hub, entry.payload["files"]), labels=["request"])
-    try:
-        out = deps.publisher.publish(change, deps.outbox.journal(entry.id), progress=lambda _: None)
-    except PublishError as exc:  # the next tick tries again (the entry and its journal are kept)
-        deps.outbox.update(entry.id, message=str(exc))
-        log.warning("request tally not published: %s", exc)
+    entry = deps.outbox.add(TALLY.name, {"files": changed, "digest": digest, "at": now.isoformat()},
+                            entry_id=str(uuid.uuid5(NS, digest)))
+    outcome = finish(Desk.of(deps), entry.id, who="mlhub-bot-tally")
+    if outcome.published is None:  # left for later: the outbox's retries, or the next tick, finish it
+        log.warning("request tally: %s", outcome.text)
         return None
-    deps.outbox.update(entry.id, state="done", message=str(out))
-    deps.store.save_snapshot(TALLY_KIND, {"at": now.isoformat(), "digest": digest})
-    return out.url or out.branch
+    return outcome.published.url or outcome.published.branch
 
 
 def _without_dates(files: dict[str, str]) -> dict[str, str]:
@@ -255,7 +249,7 @@ def _without_dates(files: dict[str, str]) -> dict[str, str]:
 def register(app, deps: Deps) -> None:
     deps.commands.add(COMMAND, c.parse, run, {
         c.New: lambda d, after, cmd: after.open_modal(blocks_new(d), "/request new"),
-        c.Accept: publish_status, c.Decline: publish_status})
+        c.Accept: publish_status, c.Decline: publish_status}, changes=(c.Support, c.Accept, c.Decline))
 
     def on_submit(ack, body, context):
         errors = submission(deps, context.get("person"), body["view"])
@@ -269,7 +263,8 @@ def register(app, deps: Deps) -> None:
     def on_support(ack, body, context):
         try:
             person = Ask(body["user"]["id"], context.get("person"), "").member()
-            context["answer"] = vote(deps, person, body["actions"][0]["value"])
+            context["answer"] = delivery.once(deps.store, delivery.action_key(body),
+                                              lambda: vote(deps, person, body["actions"][0]["value"])).text
         except Refusal as exc:
             context["answer"] = str(exc)
         ack()
@@ -301,6 +296,7 @@ def register(app, deps: Deps) -> None:
 
     app.shortcut("request_message")(ack=on_shortcut, lazy=[open_form])
     deps.jobs.every_tick(publish_tally)
+    deps.jobs.every_tick(notify_decisions)
 
 
 def blocks_new(deps: Deps, problem: str = "") -> dict:

@@ -7,16 +7,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from bot import blocks, slash
+from bot import blocks, delivery, slash
 from bot.ceremonies.rfc import commands as c
+from bot.ceremonies.rfc import publications  # noqa: F401  (registers the RFC kinds of publication)
 from bot.ceremonies.rfc.live import load_rfc, sync, tick
 from bot.deps import Deps
 from bot.mrkdwn import link, safe
+from bot.publishing import Desk, finish
 from bot.refusal import Refusal
 from bot.slash import After, Ask, Follow
 from bot.words import rest, split
 from mlhub.content.models import Person, RfcStatus, RfcType
-from mlhub.publish import PublishError
 from mlhub.rfc import fcp as rules
 from mlhub.rfc import filing
 from mlhub.rfc.lifecycle import can_move
@@ -42,12 +43,19 @@ def _on_branch(filed: dict | None, number: int) -> dict:
     return filed
 
 
+def fcp_lock(number: int) -> str:
+    """The name every change of an RFC's final comment period locks (with its transaction)."""
+    return f"fcp-{number}"
+
+
 def _change(deps: Deps, number: int, move: Callable[[rules.Fcp], rules.Fcp]) -> rules.Fcp:
-    try:
-        new = move(_fcp(deps, number))
-    except rules.FcpError as exc:
-        raise Refusal(str(exc)) from None
-    deps.store.save_fcp(new)
+    """Read, apply the rules, write: one transaction holding the FCP's lock."""
+    with deps.store.transaction(fcp_lock(number)):
+        try:
+            new = move(_fcp(deps, number))
+        except rules.FcpError as exc:
+            raise Refusal(str(exc)) from None
+        deps.store.save_fcp(new)
     return new
 
 
@@ -66,7 +74,8 @@ def listing(deps: Deps, status: RfcStatus | None) -> str:
 
 def approve(deps: Deps, person: Person, number: int) -> str:
     new = _change(deps, number, lambda f: rules.signoff(deps.hub(), f, person.id, deps.clock()))
-    return f"Signed off RFC {number:04d}." + (" Quorum is met: the clock runs." if new.state == "running" else "")
+    met = new.state is rules.FcpState.running
+    return f"Signed off RFC {number:04d}." + (" Quorum is met: the clock runs." if met else "")
 
 
 def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
@@ -108,21 +117,23 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
                           "community/people.yaml")
         deps.outbox.add("rfc-edit", {"number": cmd.number, "message": f"RFC {cmd.number:04d}: ready for review",
                                      "fields": {"status": "review", "shepherd": cmd.shepherd,
-                                                "updated": deps.clock().date().isoformat()}})
+                                                "updated": deps.clock().date().isoformat()}},
+                        entry_id=str(uuid.uuid5(NS, f"ready:{cmd.number}:{cmd.shepherd}")))
         return (f"RFC {cmd.number:04d} moves to review with {cmd.shepherd} as shepherd; committing it on its "
                 "pull request.")
-    # Propose
-    row = deps.store.fcp(cmd.number)
-    if row and row.fcp.state is not rules.FcpState.cancelled:
-        raise Refusal(f"RFC {cmd.number:04d} already has a final comment period")
+    # Propose: whether there is one already and storing it are one step
     words = split(cmd.rest)
     option = words[0].text if words and words[0].text in rfc.options else None
     summary = rest(cmd.rest, words, 1) if option else cmd.rest
-    try:
-        state = rules.propose(deps.hub(), rfc, person.id, cmd.disposition, deps.clock(), option, summary)
-    except rules.FcpError as exc:
-        raise Refusal(str(exc)) from None
-    deps.store.save_fcp(state, decided_on=None, announced=False)
+    with deps.store.transaction(fcp_lock(cmd.number)):
+        row = deps.store.fcp(cmd.number)
+        if row and row.fcp.state is not rules.FcpState.cancelled:
+            raise Refusal(f"RFC {cmd.number:04d} already has a final comment period")
+        try:
+            state = rules.propose(deps.hub(), rfc, person.id, cmd.disposition, deps.clock(), option, summary)
+        except rules.FcpError as exc:
+            raise Refusal(str(exc)) from None
+        deps.store.save_fcp(state, decided_on=None, announced=False)
     return f"Final comment period proposed for RFC {cmd.number:04d} to {cmd.disposition.value}."
 
 
@@ -170,16 +181,13 @@ def submission(deps: Deps, person: Person | None, view: dict) -> tuple[str | Non
 
 
 def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
-    try:
-        out = filing.resume(deps.config.hub.root, deps.hub(), deps.publisher, deps.outbox, entry_id,
-                            progress=lambda _: None)
-    except PublishError as exc:
-        client.chat_postMessage(channel=user, text=f"Your RFC is stored but not published yet: {safe(str(exc))}")
+    outcome = finish(Desk.of(deps), entry_id)
+    if outcome.busy:
+        return  # another worker files it, and tells
+    if outcome.published is None:
+        client.chat_postMessage(channel=user, text=safe(outcome.text))
         return
-    journal = deps.outbox.get(entry_id).journal
-    result, number = journal["result"], int(journal["number"])
-    text = deps.publisher.read_file(result["branch"], result["path"], progress=lambda _: None)
-    deps.store.add_filing(number, result["branch"], result["path"], result["url"], user, entry_id, text)
+    out, number = outcome.published, int(outcome.entry.journal["number"])
     where = link(out.url, f"pull request #{out.number}") if out.url else f"branch `{out.branch}`"
     client.chat_postMessage(channel=user, text=f"RFC {number:04d} is filed: {where}.")
 
@@ -189,15 +197,13 @@ def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
 
 def register(app, deps: Deps) -> None:
     follow: dict[type, Follow] = {c.New: _open_form, **{t: _reconcile for t in c.CHANGES}}
-    deps.commands.add(COMMAND, c.parse, run, follow)
+    deps.commands.add(COMMAND, c.parse, run, follow, changes=c.CHANGES)
 
     def on_approve(ack, body, context):
         number = int(body["actions"][0]["value"])
-        try:
-            person = Ask(body["user"]["id"], context.get("person"), "").member()
-            context["answer"] = approve(deps, person, number)  # stored before the ack
-        except Refusal as exc:
-            context["answer"], context["refused"] = str(exc), True
+        first = delivery.once(deps.store, delivery.action_key(body), lambda: approve(
+            deps, Ask(body["user"]["id"], context.get("person"), "").member(), number))  # stored before the ack
+        context["answer"], context["refused"] = first.text, first.refused or first.replayed
         ack()
 
     def after_approve(body, context, client, respond):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.refusal import Refusal
+from bot.refusal import Refusal, unknown
 from bot.words import rest, split
 from mlhub.content.models import Disposition, RfcStatus
 
@@ -126,7 +126,7 @@ def parse(text: str) -> Command:
             raise Refusal(USAGE["list"] + f"; statuses: {', '.join(s.value for s in RfcStatus)}")
         return List(RfcStatus(args[0].lower()) if args else None)
     if sub not in USAGE:
-        raise Refusal(f"I don't know `/rfc {sub[:40]}`. Try `/rfc help`.")
+        raise unknown("/rfc", words[0].text)
     usage = USAGE[sub]
     if not args:
         raise Refusal(usage)

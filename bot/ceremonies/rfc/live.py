@@ -11,9 +11,11 @@ import logging
 from bot.blocks import fcp_message
 from bot.deps import Deps
 from bot.mrkdwn import clip, safe
+from bot.publishing import Desk, finish
 from bot.refusal import Refusal
 from mlhub.content.files import FileError
 from mlhub.content.models import Rfc, RfcStatus
+from mlhub.publish import PublishError
 from mlhub.publish.outbox import EntryState
 from mlhub.rfc import edit
 from mlhub.rfc import fcp as rules
@@ -22,7 +24,7 @@ from mlhub.rfc.lifecycle import OUTCOME
 
 log = logging.getLogger("mlhub.bot.rfc")
 FCP_FIELDS = ("disposition", "chosen_option", "fcp_start", "fcp_end", "signoffs")
-NO_PROGRESS = lambda _: None  # noqa: E731
+NO_PROGRESS = lambda _: None  # noqa: E731 takes
 
 
 def pending_edits(deps: Deps, number: int) -> list:
@@ -68,9 +70,10 @@ def apply_edits(deps: Deps, number: int) -> None:
     filed = deps.store.filing(number)
     if filed is None:
         return
-    for entry in pending_edits(deps, number):
-        _commit(deps, filed, entry.payload["fields"], entry.payload["message"])
-        deps.outbox.update(entry.id, state=EntryState.done.value, message="committed")
+    for entry in pending_edits(deps, number):  # in order; the first one left for later stops the rest
+        outcome = finish(Desk.of(deps), entry.id)
+        if outcome.left or outcome.busy:
+            raise PublishError(outcome.text)
 
 
 def wanted(fcp: rules.Fcp, today: dt.date, decided_on: str | None) -> dict:
@@ -109,25 +112,36 @@ def _sync(deps: Deps, client, number: int) -> None:
     if row.ts and row.channel:
         client.chat_update(channel=row.channel, ts=row.ts, text=text, blocks=blocks)
     elif sig:
-        posted = deps.channels.post(client, sig.slack_channel, text, blocks)
-        deps.store.set_message(number, posted["channel"], posted["ts"])
+        posted = deps.channels.post_once(client, f"fcp-live:{number}", sig.slack_channel, text, blocks)
+        if posted:
+            deps.store.set_message(number, posted["channel"], posted["ts"])
     if fcp.state is FcpState.decided and not row.announced and sig:
-        summary = clip(safe(fcp.summary), 2500)
-        deps.channels.post(client, sig.slack_channel,
-                           f"RFC {number:04d} ({safe(rfc.title)}) is *{rfc.status.value}*. {summary}")
-        deps.store.mark_announced(number)
+        text = f"RFC {number:04d} ({safe(rfc.title)}) is *{rfc.status.value}*. {clip(safe(fcp.summary), 2500)}"
+        if deps.channels.post_once(client, f"fcp-end:{number}", sig.slack_channel, text):
+            deps.store.mark_announced(number)
+
+
+def decide_if_due(deps: Deps, number: int, now: dt.datetime) -> bool:
+    """End an FCP whose clock ran out: re-read, decide() and write in one transaction under the
+    FCP's lock, so a replica that read it before cannot decide it again. True if this call did."""
+    hub = deps.hub()
+    with deps.store.transaction(f"fcp-{number}"):
+        row = deps.store.fcp(number)
+        if row is None or not rules.due(row.fcp, now):
+            return False
+        sig = hub.sig(row.fcp.sig)
+        local = now.astimezone(rules.sig_zone(hub, sig)).date() if sig else now.date()
+        deps.store.save_fcp(rules.decide(row.fcp, now), decided_on=local.isoformat())
+    return True
 
 
 def tick(deps: Deps, client, now: dt.datetime) -> list[int]:
     """End every final comment period whose clock ran out; returns the RFCs decided."""
     decided, unannounced = [], []
-    hub = deps.hub()
     for row in deps.store.fcps():
         if rules.due(row.fcp, now):
-            sig = hub.sig(row.fcp.sig)
-            local = now.astimezone(rules.sig_zone(hub, sig)).date() if sig else now.date()
-            deps.store.save_fcp(rules.decide(row.fcp, now), decided_on=local.isoformat())
-            decided.append(row.fcp.rfc)
+            if decide_if_due(deps, row.fcp.rfc, now):
+                decided.append(row.fcp.rfc)
         elif row.fcp.state is FcpState.decided and not row.announced:
             unannounced.append(row.fcp.rfc)  # an earlier tick decided it; posting failed then
     for number in decided + unannounced:

@@ -6,19 +6,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import uuid
+from collections.abc import Callable
 
 from bot import blocks, slash
 from bot.ceremonies.sessions import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import safe
-from bot.publishing import publish_pending
+from bot.publishing import Kind, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask
 from mlhub import calendar
-from mlhub.community.sessions import MAX_DEMO_MINUTES, Proposal, ProposalState, assign, entry
-from mlhub.content.models import Person
+from mlhub.community.sessions import (
+    MAX_DEMO_MINUTES,
+    NotNow,
+    Proposal,
+    ProposalState,
+    assign,
+    confirm,
+    entry,
+    give,
+    withdraw,
+)
+from mlhub.content.models import NOTEBOOK_NAME, Person
 from mlhub.publish import Change
 from mlhub.verify.record import Record
 
@@ -54,12 +66,16 @@ def next_sessions(deps: Deps) -> list[dt.date]:
     return [o.start.date() for o in calendar.occurrences(meeting, now, now + dt.timedelta(days=120))[:HORIZON_SESSIONS]]
 
 
+LOCK = "demo-proposals"  # every change of the proposals holds it, with its transaction
+
+
 def schedule(deps: Deps) -> list[Proposal]:
     """Assign what is queued to free slots, store, and return the proposals that got a slot now."""
-    before = {p.id: p for p in load(deps)}
-    after = assign(list(before.values()), next_sessions(deps), deps.ceremonies().community_sessions.demo_slots)
-    moved = [p for p in after if p != before[p.id]]
-    save(deps, moved)
+    with deps.store.transaction(LOCK):
+        before = {p.id: p for p in load(deps)}
+        after = assign(list(before.values()), next_sessions(deps), deps.ceremonies().community_sessions.demo_slots)
+        moved = [p for p in after if p != before[p.id]]
+        save(deps, moved)
     return moved
 
 
@@ -94,30 +110,40 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     person = ask.member()
     if isinstance(cmd, c.Propose):
         return ""  # the form opens after the ack
+    with deps.store.transaction(LOCK):  # the proposal as it is, changed in one step
+        return change(deps, person, cmd)
+
+
+def change(deps: Deps, person: Person, cmd: c.Confirm | c.Withdraw | c.Recording) -> str:
     p = find(deps, cmd.id)
     if isinstance(cmd, c.Confirm | c.Withdraw) and person.id not in p.presenters:
         raise Refusal(f"only a presenter of this demo ({', '.join(p.presenters)}) can "
                       f"{'confirm' if isinstance(cmd, c.Confirm) else 'withdraw'} it")
     if isinstance(cmd, c.Confirm):
-        if p.state is not S.scheduled:
-            raise Refusal(f"this demo is {p.state.value}; only a scheduled demo is confirmed")
+        confirmed = _move(confirm, p)
         if why := notebook_verified(deps, p):
             raise Refusal(f"not confirmed: {why}")
-        save(deps, [dataclasses.replace(p, state=S.confirmed)])
+        save(deps, [confirmed])
         return f"Confirmed: *{safe(p.title)}* at the session of {p.session}."
     if isinstance(cmd, c.Withdraw):
-        save(deps, [dataclasses.replace(p, state=S.withdrawn, session=None)])
+        save(deps, [_move(withdraw, p)])
         return f"Withdrawn: *{safe(p.title)}*. The slot goes to the next demo in the queue."
     hosts = deps.ceremonies().community_sessions.hosts
     if person.id not in hosts and person.id not in p.presenters:
         raise Refusal("only a host of the sessions or a presenter attaches the recording")
-    if p.state is not S.confirmed:
-        raise Refusal(f"this demo is {p.state.value}; attach the recording of a confirmed demo after its session")
+    given = _move(give, p)
     path, text = entry(p, cmd.url, deps.clock().date())
-    deps.outbox.add("demo", {"proposal": p.id, "path": path, "text": text, "title": p.title},
+    deps.outbox.add(DEMO.name, {"proposal": p.id, "path": path, "text": text, "title": p.title},
                     entry_id=str(uuid.uuid5(NS, f"{p.id}:{cmd.url}")))
-    save(deps, [dataclasses.replace(p, state=S.given)])
+    save(deps, [given])
     return f"Thanks! The entry for *{safe(p.title)}* goes to demos/ as a pull request; I'll tell you its link."
+
+
+def _move(move: Callable[[Proposal], Proposal], p: Proposal) -> Proposal:
+    try:
+        return move(p)
+    except NotNow as exc:
+        raise Refusal(str(exc)) from None
 
 
 def tell_scheduled(deps: Deps, client, moved: list[Proposal]) -> None:
@@ -130,14 +156,19 @@ def tell_scheduled(deps: Deps, client, moved: list[Proposal]) -> None:
                                              f"Confirm with `/demo confirm {p.id[:8]}`.")
 
 
-def publish_entries(deps: Deps, after: After, cmd: c.Recording) -> None:
-    def change(e) -> Change:
-        branch = "demo/" + e.payload["path"].removeprefix("demos/").removesuffix(".md")
-        return Change(branch=branch, files={e.payload["path"]: e.payload["text"]},
-                      message=f"Demo: {e.payload['title']}", title=f"Demo: {e.payload['title']}",
-                      body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
+def _entry_change(e) -> Change:
+    branch = "demo/" + e.payload["path"].removeprefix("demos/").removesuffix(".md")
+    return Change(branch=branch, files={e.payload["path"]: e.payload["text"]},
+                  message=f"Demo: {e.payload['title']}", title=f"Demo: {e.payload['title']}",
+                  body="Added by the mlhub bot after the ML Community Session.", labels=["demo"])
 
-    publish_pending(deps, after.say, "demo", change, lambda e: f"The demo entry for {e.payload['title']}")
+
+DEMO = register_kind(Kind("demo", lambda e: f"The demo entry for {e.payload['title']}", "`/demo recording`",
+                     change=_entry_change))
+
+
+def publish_entries(deps: Deps, after: After, cmd: c.Recording) -> None:
+    publish_pending(deps, after.say, DEMO.name)
 
 
 # --- the proposal form ------------------------------------------------------------------------------------
@@ -170,16 +201,20 @@ def submission(deps: Deps, person: Person | None, view: dict) -> dict:
         errors["tools"] = "name at least one tool or platform shown"
     if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_DEMO_MINUTES:
         errors["minutes"] = f"a demo lasts 1 to {MAX_DEMO_MINUTES} minutes (plus 5 of questions)"
-    if notebook and not (deps.config.hub.root / "demos" / notebook).is_file():
+    if notebook and not re.fullmatch(NOTEBOOK_NAME, notebook):
+        errors["notebook"] = ("the notebook is a file name in demos/, such as feast-demo.ipynb: lower-case letters, "
+                              "digits and dashes, ending in .ipynb")
+    elif notebook and not (deps.config.hub.root / "demos" / notebook).is_file():
         errors["notebook"] = f"no notebook demos/{notebook} in the repository"[:300]
     if errors:
         return errors
     p = Proposal(id=str(uuid.uuid5(NS, view["id"])), title=title, team=team, presenters=tuple(presenters),
                  tools=tuple(tools), minutes=int(minutes), notebook=notebook,
                  links=tuple((u.rsplit("/", 1)[-1] or u, u) for u in links), created=deps.clock().isoformat())
-    if not any(x.id == p.id for x in load(deps)):
-        save(deps, [p])
-        schedule(deps)  # the slot is part of what the ack promises
+    with deps.store.transaction(LOCK):
+        if not any(x.id == p.id for x in load(deps)):
+            save(deps, [p])
+            schedule(deps)  # the slot is part of what the ack promises
     return {}
 
 
@@ -194,7 +229,7 @@ def register(app, deps: Deps) -> None:
     deps.commands.add(COMMAND, c.parse, run, {
         c.Propose: lambda d, after, cmd: after.open_modal(blocks.demo_modal(MAX_DEMO_MINUTES), "/demo propose"),
         c.Withdraw: lambda d, after, cmd: tell_scheduled(d, after.client, schedule(d)),
-        c.Recording: publish_entries})
+        c.Recording: publish_entries}, changes=(c.Confirm, c.Withdraw, c.Recording))
 
     def on_submit(ack, body, context):
         errors = submission(deps, context.get("person"), body["view"])

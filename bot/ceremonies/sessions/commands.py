@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.refusal import Refusal
+from bot.refusal import Refusal, extra, unknown
 from bot.words import split
 
 HELP = """*Community Sessions* (`/demo ...`)
@@ -62,10 +62,12 @@ def parse(text: str) -> Command:
         return Help()
     sub, args = words[0].lower(), words[1:]
     simple: dict[str, Callable[[], Command]] = {"help": Help, "propose": Propose, "list": List}
-    if sub in simple and not args:
+    if sub in simple:
+        if args:
+            raise extra("/demo", sub, args[0], f"usage: /demo {sub}")
         return simple[sub]()
     if sub not in USAGE:
-        raise Refusal(f"I don't know `/demo {' '.join(words)[:60]}`. Try `/demo help`.")
+        raise unknown("/demo", words[0])
     if len(args) != (2 if sub == "recording" else 1):
         raise Refusal(USAGE[sub])
     if sub == "recording":

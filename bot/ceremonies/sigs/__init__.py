@@ -14,7 +14,7 @@ from bot.ceremonies.sigs import commands as c
 from bot.deps import Deps
 from bot.jobs import Firing
 from bot.mrkdwn import safe
-from bot.publishing import publish_pending
+from bot.publishing import Kind, already, publish_pending, register_kind
 from bot.refusal import Refusal
 from bot.slash import After, Ask, Follow
 from mlhub import calendar
@@ -45,9 +45,20 @@ def _chair(ask: Ask, sig: Sig) -> Person:
     return person
 
 
-def _propose_edit(deps: Deps, key: str, title: str, new_text: str, branch: str) -> None:
-    deps.outbox.add("sigs-edit", {"title": title, "text": new_text, "branch": branch},
-                    entry_id=str(uuid.uuid5(uuid.NAMESPACE_URL, key)))
+def _edit_change(e) -> Change:
+    return Change(branch=e.payload["branch"], files={SIGS_FILE: e.payload["text"]},
+                  message=e.payload["title"], title=e.payload["title"], labels=["sig"],
+                  body="Proposed from Slack; a chair merges it.")
+
+
+SIGS_EDIT = register_kind(Kind("sigs-edit", lambda e: e.payload["title"], "`/sig` command", change=_edit_change))
+
+
+def _propose_edit(deps: Deps, key: str, title: str, new_text: str, branch: str) -> str | None:
+    """Store the edit; the answer when it was published already (None: it will be now)."""
+    entry = deps.outbox.add(SIGS_EDIT.name, {"title": title, "text": new_text, "branch": branch},
+                            entry_id=str(uuid.uuid5(uuid.NAMESPACE_URL, key)))  # a pending one takes the new text
+    return already(entry, title)
 
 
 def _current_text(deps: Deps) -> str:
@@ -100,8 +111,9 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
             raise Refusal(f"you are {'already' if joining else 'not'} a member of {sig.id}")
         members = [*sig.members, person.id] if joining else [m for m in sig.members if m != person.id]
         new = _edit(sigfile.set_members, _current_text(deps), sig.id, members)
-        _propose_edit(deps, f"{sig.id}:{verb}:{person.id}:{deps.clock():%Y%m%d%H%M}",
-                      f"{person.name} {verb}s {sig.name}", new, f"sig/{sig.id}/{verb}-{person.id}")
+        if done := _propose_edit(deps, f"{sig.id}:{verb}:{person.id}:{deps.clock():%Y%m%d%H%M}",
+                                 f"{person.name} {verb}s {sig.name}", new, f"sig/{sig.id}/{verb}-{person.id}"):
+            return done
         return f"Proposed: you {verb} {safe(sig.name)} (a pull request to {SIGS_FILE})."
     _chair(ask, sig)
     if not sig.meetings:
@@ -112,8 +124,9 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
         if not calendar.occurrences(meeting, start, start + dt.timedelta(days=1)):
             raise Refusal(f"{safe(meeting.title)} does not meet on {cmd.day}")
         new = _edit(sigfile.add_exdate, _current_text(deps), meeting.id, cmd.day.isoformat())
-        _propose_edit(deps, f"{meeting.id}:skip:{cmd.day}", f"Skip {meeting.title} on {cmd.day}", new,
-                      f"sig/{sig.id}/skip-{cmd.day}")
+        if done := _propose_edit(deps, f"{meeting.id}:skip:{cmd.day}", f"Skip {meeting.title} on {cmd.day}", new,
+                                 f"sig/{sig.id}/skip-{cmd.day}"):
+            return done
         return f"Proposed: skip {safe(meeting.title)} on {cmd.day} (the calendar feeds update once it is merged)."
     if isinstance(cmd, c.Schedule):
         if not deps.store.request_poll(sig.id):
@@ -130,8 +143,9 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     minute = choice[0].minute
     dtstart = f"{first}T{minute // 60:02d}:{minute % 60:02d}:00"
     new = _edit(sigfile.set_time, _current_text(deps), meeting.id, "UTC", dtstart, rrule)
-    _propose_edit(deps, f"{meeting.id}:choose:{deps.clock():%Y%m%d}", f"New time for {meeting.title}", new,
-                  f"sig/{sig.id}/time-{deps.clock():%Y%m%d}")
+    if done := _propose_edit(deps, f"{meeting.id}:choose:{deps.clock():%Y%m%d}", f"New time for {meeting.title}",
+                             new, f"sig/{sig.id}/time-{deps.clock():%Y%m%d}"):
+        return done
     return (f"Proposed the new time {' / '.join(s.label() for s in choice)} for {safe(meeting.title)} "
             f"(a pull request to {SIGS_FILE}).")
 
@@ -173,12 +187,7 @@ def post_poll(deps: Deps, after: After, cmd: c.Schedule) -> None:
 
 
 def publish_edits(deps: Deps, after: After, cmd) -> None:
-    def change(e) -> Change:
-        return Change(branch=e.payload["branch"], files={SIGS_FILE: e.payload["text"]},
-                      message=e.payload["title"], title=e.payload["title"], labels=["sig"],
-                      body="Proposed from Slack; a chair merges it.")
-
-    publish_pending(deps, after.say, "sigs-edit", change, lambda e: e.payload["title"])
+    publish_pending(deps, after.say, SIGS_EDIT.name)
 
 
 def reminder(deps: Deps, firing: Firing) -> str:
@@ -187,7 +196,7 @@ def reminder(deps: Deps, firing: Firing) -> str:
 
 def register(app, deps: Deps) -> None:
     follow: dict[type, Follow] = {c.Next: answer_next, c.Schedule: post_poll, **{t: publish_edits for t in c.EDITS}}
-    deps.commands.add(COMMAND, c.parse, run, follow, unanswered=frozenset({c.Next}))
+    deps.commands.add(COMMAND, c.parse, run, follow, unanswered=frozenset({c.Next}), changes=(*c.EDITS, c.Schedule))
 
     def on_vote(ack, body, context):
         sig_id, _, n = body["actions"][0]["value"].partition("|")

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.refusal import Refusal
+from bot.refusal import Refusal, extra, unknown
 from bot.words import split
 
 HELP = """*SIGs* (`/sig ...`)
@@ -75,10 +75,12 @@ def parse(text: str) -> Command:
     if not words:
         return Help()
     sub, args = words[0].lower(), words[1:]
-    if sub in ("help", "list") and not args:
+    if sub in ("help", "list"):
+        if args:
+            raise extra("/sig", sub, args[0], f"usage: /sig {sub}")
         return Help() if sub == "help" else List()
     if sub not in USAGE:
-        raise Refusal(f"I don't know `/sig {sub[:40]}`. Try `/sig help`.")
+        raise unknown("/sig", words[0])
     want = {"skip": 2, "choose": 2}.get(sub, 1)
     if len(args) != want:
         raise Refusal(USAGE[sub])

@@ -1,0 +1,42 @@
+"""The RFC process's two kinds of publication in the outbox: a filing (a free number claimed as
+branch rfc/NNNN, then its pull request; the filing recorded in the bot's store, which `/rfc ready`
+and the FCP read) and an edit of a filed RFC's front matter on its branch (status changes)."""
+
+from __future__ import annotations
+
+from bot.publishing import Desk, Kind, register_kind
+from mlhub.publish import Journal, Progress, Published, PublishError
+from mlhub.publish.outbox import Entry
+from mlhub.rfc import edit, filing
+
+
+def _file(desk: Desk, entry: Entry, journal: Journal, progress: Progress) -> Published:
+    return filing.publish_entry(desk.root, desk.hub(), desk.publisher, desk.outbox, entry, journal, progress)
+
+
+def _record_filing(desk: Desk, entry: Entry, out: Published) -> None:
+    result, number = entry.journal["result"], int(entry.journal["number"])
+    text = result.get("text") or desk.publisher.read_file(result["branch"], result["path"], progress=lambda _: None)
+    person = desk.hub().person(entry.payload["author"])
+    desk.store.add_filing(number, result["branch"], result["path"], result["url"],
+                          person.slack_id if person else entry.payload["author"], entry.id, text)
+
+
+def _commit_edit(desk: Desk, entry: Entry, journal: Journal, progress: Progress) -> Published:
+    number = entry.payload["number"]
+    filed = desk.store.filing(number)
+    if filed is None:
+        raise PublishError(f"RFC {number:04d} was not filed through the bot; edit it on its pull request")
+    text = desk.publisher.read_file(filed["branch"], filed["path"], progress=progress)
+    if text is None:
+        raise PublishError(f"RFC {number:04d}'s file is missing from branch {filed['branch']}")
+    new = edit.update(text, **entry.payload["fields"])
+    desk.publisher.update_file(filed["branch"], filed["path"], new, entry.payload["message"], progress=progress)
+    desk.store.set_filing_text(number, new)
+    return Published(filed["branch"], filed["url"], None, f"committed on branch {filed['branch']}")
+
+
+FILING = register_kind(Kind("rfc", lambda e: f"The RFC {e.payload['title']!r}", "",
+                       publish=_file, record=_record_filing))
+EDIT = register_kind(Kind("rfc-edit", lambda e: f"{e.payload['message']}", "`/rfc` command on this RFC",
+                          publish=_commit_edit, sequence=lambda e: f"rfc-{e.payload['number']}"))
