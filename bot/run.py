@@ -39,7 +39,7 @@ def build(cfg: BotConfig, clock: Clock | None = None, publisher: Publisher | Non
 def outbox_of(store: Store, state_dir: Path) -> Outbox:
     """The outbox in the store's database; entries of the outbox file older versions kept in the
     state folder move in once."""
-    box = Outbox(store.engine)
+    box = Outbox(store.engine, begin=store._begin, read=store._read)
     import_file(box, state_dir / "outbox.sqlite")
     return box
 

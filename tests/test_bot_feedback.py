@@ -15,6 +15,7 @@ from bot.server import wsgi
 from mlhub.feedback import counts
 from mlhub.feedback.limiter import Limiter
 
+from .bot_fixtures import SECRET
 from .test_registry_webhooks import wsgi_server
 
 SITE = "https://mlhub.corp.example"
@@ -23,7 +24,7 @@ KATIB = {"page": "catalog/katib.md", "helped": False, "blocked": "The <b>quota</
 
 @pytest.fixture
 def server(bot):
-    srv = wsgi_server(wsgi(bot.app, routes(bot.app, bot.deps)))
+    srv = wsgi_server(wsgi(bot.app, routes(bot.app, bot.deps), SECRET))
     yield f"http://127.0.0.1:{srv.server_address[1]}{feedback.PATH}"
     srv.shutdown()
     srv.server_close()
@@ -95,7 +96,7 @@ def test_another_origin_is_refused(bot, server):
     bot.deps.config = type(bot.deps.config)(**{**bot.deps.config.__dict__,
                                                "hub": bot.deps.config.hub.__class__(
                                                    **{**bot.deps.config.hub.__dict__, "site_url": SITE + "/"})})
-    srv = wsgi_server(wsgi(bot.app, routes(bot.app, bot.deps)))
+    srv = wsgi_server(wsgi(bot.app, routes(bot.app, bot.deps), SECRET))
     url = f"http://127.0.0.1:{srv.server_address[1]}{feedback.PATH}"
     try:
         code, _, body = post(url, KATIB, origin="https://evil.example")

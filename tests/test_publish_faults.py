@@ -78,7 +78,7 @@ def test_storing_a_request_again_keeps_one_entry_with_the_current_text_until_it_
     box = Outbox(tmp_path / "box.sqlite")
     box.add("minutes", {"text": "old"}, entry_id="e1")
     assert box.add("minutes", {"text": "current"}, entry_id="e1").payload == {"text": "current"}
-    box.update("e1", state=EntryState.done.value)
+    box.update("e1", state=EntryState.done)
     assert box.add("minutes", {"text": "later"}, entry_id="e1").payload == {"text": "current"}
     assert len(box.entries()) == 1
 

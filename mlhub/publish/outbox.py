@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -93,16 +94,22 @@ class Outbox:
     on a file or URL of its own (the table is created here)."""
 
     def __init__(self, target: str | Path | Engine, clock: Callable[[], dt.datetime] = _now,
-                 lease: dt.timedelta = LEASE):
+                 lease: dt.timedelta = LEASE, begin: Callable[[], Any] | None = None,
+                 read: Callable[[], Any] | None = None):
+        """`begin` and `read` (a store's): connections that join the transaction the caller has
+        open, so that storing a request inside a keyed command is part of its one transaction (and,
+        on SQLite, does not wait on the write lock that very transaction holds)."""
         self.clock, self.lease = clock, lease
         if isinstance(target, Engine):
             self.engine = target
+            self._begin, self._read = begin or target.begin, read or target.connect
             return
         url = str(target)
         if "://" not in url:
             Path(url).parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{url}"
         self.engine = create_engine(url)
+        self._begin, self._read = self.engine.begin, self.engine.connect
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
@@ -122,17 +129,17 @@ class Outbox:
         row: dict[str, Any] = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
                    payload=json.dumps(payload), journal="{}", attempts=0, message="stored, not yet published",
                    created=now, updated=now)
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(outbox.insert().values(**row))
-        except IntegrityError:  # stored before (maybe by another replica at the same moment)
-            with self.engine.begin() as conn:
+        insert = (postgresql.insert(outbox) if self.engine.dialect.name == "postgresql" else sqlite.insert(outbox))
+        with self._begin() as conn:  # no error on a stored key: it may run inside a larger transaction
+            if conn.execute(insert.values(**row).on_conflict_do_nothing().returning(outbox.c.id)).first() is None:
+                # stored before (maybe by another replica at the same moment)
                 conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.pending.value)
                              .values(payload=row["payload"], updated=now))
-        return self.get(row["id"])
+            found = conn.execute(select(outbox).where(outbox.c.id == row["id"])).mappings().one()
+        return _entry(found)
 
     def get(self, entry_id: str) -> Entry:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(outbox).where(outbox.c.id == entry_id)).mappings().first()
         if row is None:
             raise KeyError(entry_id)
@@ -140,7 +147,7 @@ class Outbox:
 
     def find(self, prefix: str) -> Entry:
         """An entry by its id or a unique prefix of it, as the CLI shows them."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(outbox).where(outbox.c.id.startswith(prefix))).mappings().all()
         if len(rows) != 1:
             raise KeyError(f"{len(rows)} outbox entries match {prefix!r}")
@@ -152,7 +159,7 @@ class Outbox:
             query = query.where(outbox.c.state == state)
         if kind:
             query = query.where(outbox.c.kind == kind)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [_entry(r) for r in conn.execute(query).mappings().all()]
 
     def update(self, entry_id: str, **fields: Any) -> None:
@@ -162,7 +169,7 @@ class Outbox:
             if key in fields:
                 fields[key] = json.dumps(fields[key])
         fields["updated"] = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(outbox.update().where(outbox.c.id == entry_id).values(**fields))
 
     # --- claims -----------------------------------------------------------------------------------
@@ -171,7 +178,7 @@ class Outbox:
         """Take a pending entry for `owner` (one statement: a compare-and-set on owner and lease);
         None when it is finished or another owner's lease still runs. Counts the attempt."""
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             taken = conn.execute(
                 update(outbox).where(outbox.c.id == entry_id, outbox.c.state == EntryState.pending.value,
                                      or_(outbox.c.owner.is_(None), outbox.c.owner == owner,
@@ -186,14 +193,14 @@ class Outbox:
             if key in fields:
                 fields[key] = json.dumps(fields[key])
         now = self.clock()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             return conn.execute(update(outbox).where(outbox.c.id == entry_id, outbox.c.owner == owner)
                                 .values(lease_until=now + self.lease, updated=now, **fields)).rowcount == 1
 
     def release(self, entry_id: str, owner: str, **fields: Any) -> None:
         """End a claim, storing how it ended (state, message)."""
         fields.update(owner=None, lease_until=None, updated=self.clock())
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == entry_id, outbox.c.owner == owner).values(**fields))
 
     def journal(self, entry_id: str, owner: str | None = None) -> EntryJournal:
