@@ -2,7 +2,7 @@
 its own state folder (outbox), the caller's Slack and GitHub doubles. Waits for a start file so
 that replicas act at the same moment, then votes or ticks, and prints what happened as JSON.
 
-    python -m tests.request_replica --db URL --slack URL --github URL --repo O/N --state DIR --go FILE
+    python -m tests.request_replica --db URL --slack URL --github URL --repo O/N --state DIR --go FILE [--lease S]
         (vote PERSON REQUEST | tick ISO-TIME)"""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     for name in ("--db", "--slack", "--github", "--repo", "--state", "--go"):
         p.add_argument(name, required=True)
+    p.add_argument("--lease", type=float, default=None, help="the outbox's lease in seconds (default: its own)")
     p.add_argument("action", nargs="+")
     args = p.parse_args()
     hub = Config(root=REPO, site_addr="127.0.0.1:8000", state_dir=Path(args.state),
@@ -35,6 +36,8 @@ def main() -> None:
     cfg = BotConfig(hub, Secret(TOKEN), Secret(SECRET), Secret(""), args.slack, args.db, 0)
     github = GitHubPublisher(hub.github, RetryPolicy(attempts=3, base_delay=0.01), timeout=(4, 60))
     app, deps = build(cfg, migrate=False, publisher=github)
+    if args.lease is not None:  # a replica killed mid-publication is replaced once its lease runs out
+        deps.outbox.lease = dt.timedelta(seconds=args.lease)
     deps.hub()
     print(json.dumps({"ready": True}), flush=True)
     while not Path(args.go).exists():
