@@ -1,4 +1,4 @@
-"""bench/bot_interactions: the 80 interactions of tests/bot_interactions.py (every command, button,
+"""bench/bot_interactions: the 94 interactions of tests/bot_interactions.py (every command, button,
 shortcut, form and event the manifest declares, from channels the bot has not joined, from DMs,
 with reused and expired triggers, with 3,000 characters of text and emoji) against the faithful
 Slack double answering in --latency seconds per call: which break, and how fast each is acked.

@@ -132,3 +132,19 @@ def poll(sig_id: str, labels: list[str], votes: dict[str, list[str]]) -> tuple[s
         blocks.append(section(f"{n}. {safe(label)} · {count} vote{'' if count == 1 else 's'}",
                               accessory=button(f"Vote {n}", "sig_vote", f"{sig_id}|{n}")))
     return f"When should {safe(sig_id)} meet?", message(blocks)
+
+
+def request_modal(services: list[str], problem: str = "") -> dict:
+    """The form of a new request; a message shortcut fills in the problem from the message."""
+    # 3000 characters: Slack allows no more in a text input
+    problem_input = _text_input(True, 3000) | ({"initial_value": problem} if problem else {})
+    return _modal("request_new", "Request", "File", [
+        _input("title", "What do you ask for?", _text_input(max_length=120)),
+        _input("problem", "The problem it solves", problem_input, hint="in your words; not a solution"),
+        _input("services", "Services it touches (catalog ids)", _text_input(max_length=300), True,
+               ", ".join(services)[:150]),
+        _input("team", "Your team", _text_input(max_length=120), True, "yours in people.yaml by default"),
+        _input("duplicates", "If a similar request is open", {"type": "static_select",
+               "initial_option": option("check", "Show it to me first"),
+               "options": [option("check", "Show it to me first"), option("file", "File it anyway")]}),
+    ])

@@ -32,7 +32,7 @@ log = logging.getLogger("mlhub.bot")
 class HubCache:
     """The validated content, reloaded when a content file changes (checked at most every few s)."""
 
-    WATCHED = ("community", "catalog", "rfcs", "demos", "tutorials", "clusters")
+    WATCHED = ("community", "catalog", "requests", "rfcs", "demos", "tutorials", "clusters")
 
     def __init__(self, root: Path, every: float = 2.0):
         self.root, self.every = root, every

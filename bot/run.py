@@ -13,7 +13,7 @@ from pathlib import Path
 from slack_bolt import App
 
 from bot.app import create_app, prime
-from bot.ceremonies import registry
+from bot.ceremonies import feedback, registry, routes
 from bot.config import BotConfig
 from bot.deps import Clock, Deps, HubCache, utcnow
 from bot.scheduler import TICK_SECONDS, Ticker
@@ -75,12 +75,13 @@ def run(cfg: BotConfig, echo: Callable[[str], None] = print, factory: Factory | 
 
     def production() -> tuple[App, Deps, dict]:
         app, deps = build(cfg, migrate=False)
-        return app, deps, registry.routes(app, deps)
+        return app, deps, routes(app, deps)
 
     bind = bind or f"127.0.0.1:{cfg.port}"
     url = f"http://{bind}"
     mode = "Socket Mode (SLACK_APP_TOKEN set)" if cfg.socket_mode else f"HTTP mode on {url}/slack/events"
-    echo(f"mlhub bot: {mode}, MLflow webhooks on {url}{registry.PATH}, health on {url}/health; "
+    echo(f"mlhub bot: {mode}, MLflow webhooks on {url}{registry.PATH}, "
+         f"reader feedback on {url}{feedback.PATH}, health on {url}/health; "
          f"{cfg.workers} workers x {cfg.threads} threads; Ctrl-C stops")
     Server(factory or production, options(bind, cfg.workers, cfg.threads), cfg.signing_secret.reveal(),
            worker_start(cfg, ticker, tick)).run()

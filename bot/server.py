@@ -1,7 +1,8 @@
 """The production server: the Bolt app behind Bolt's own WSGI adapter, run by gunicorn with
 several gthread workers (processes × threads). Routes: POST /slack/events (Slack), POST
-/mlflow/webhook (MLflow's registry), GET /health. Each worker also runs the ticker (one process at
-a time actually ticks) and, in Socket Mode, holds its own Socket Mode connection.
+/mlflow/webhook (MLflow's registry), POST /feedback (readers of the site), GET /health. Each
+worker also runs the ticker (one process at a time actually ticks) and, in Socket Mode, holds its
+own Socket Mode connection.
 
 Why WSGI under gunicorn rather than ASGI under uvicorn: every listener, the store (SQLAlchemy)
 and the publisher (github3.py) are synchronous. Bolt's ASGI adapter runs a synchronous App's
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -26,9 +28,31 @@ log = logging.getLogger("mlhub.bot.server")
 SLACK_PATH, HEALTH_PATH = "/slack/events", "/health"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller
 Route = Callable[[dict[str, str], str], tuple[int, str]]  # (headers, body) -> (status, text)
-Factory = Callable[[], tuple[App, Any, dict[str, Route]]]  # -> (app, deps or None, extra routes)
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-           413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+           403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
+           415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
+           503: "Service Unavailable"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str = ""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Web:
+    """A route that answers browsers: every method (CORS preflights too), the client's address,
+    and its own headers. handle(method, headers, body, client address) -> Reply; body is None
+    when it was larger than max_body (read and dropped, so that the browser reads the answer)."""
+
+    handle: Callable[[str, dict[str, str], str | None, str], Reply]
+    max_body: int = 16 * 1024
+
+
+Factory = Callable[[], tuple[App, Any, dict[str, Route | Web]]]  # -> (app, deps or None, extra routes)
 
 
 def _plain(start_response, status: int, text: str) -> Iterable[bytes]:
@@ -43,6 +67,35 @@ def _headers(environ: dict) -> dict[str, str]:
     if environ.get("CONTENT_TYPE"):
         out["Content-Type"] = environ["CONTENT_TYPE"]
     return out
+
+
+def _reply(start_response, reply: Reply) -> Iterable[bytes]:
+    data = reply.body.encode()
+    start_response(f"{reply.status} {REASONS.get(reply.status, 'Error')}",
+                   [("Content-Type", reply.content_type), ("Content-Length", str(len(data))), *reply.headers])
+    return [data]
+
+
+def client_address(environ: dict) -> str:
+    """Who sent a request: the address the TLS proxy in front saw (the last X-Forwarded-For entry,
+    which the proxy appended: earlier ones are whatever the client claimed), else the peer's."""
+    forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    return forwarded[-1] if forwarded else environ.get("REMOTE_ADDR", "")
+
+
+def _web(route: Web, environ, start_response) -> Iterable[bytes]:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body: str | None = None
+    if length > MAX_BODY:
+        return _reply(start_response, Reply(413, "too large"))
+    if length > route.max_body:
+        stream = environ["wsgi.input"]
+        while length > 0:  # drained: a browser still sending when the answer comes reads no answer
+            length -= len(stream.read(min(length, 64 * 1024)) or b"x" * length)
+    else:
+        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+    reply = route.handle(environ.get("REQUEST_METHOD", "GET"), _headers(environ), body, client_address(environ))
+    return _reply(start_response, reply)
 
 
 def _unsigned_or_unreadable(verifier: SignatureVerifier, environ: dict, raw: bytes) -> tuple[int, str] | None:
@@ -63,7 +116,7 @@ def _unsigned_or_unreadable(verifier: SignatureVerifier, environ: dict, raw: byt
     return None if isinstance(body, dict) else (400, "the body is not a JSON object")
 
 
-def wsgi(app: App, routes: dict[str, Route], secret: str) -> Callable:
+def wsgi(app: App, routes: dict[str, Route | Web], secret: str) -> Callable:
     """One WSGI application for Slack's requests, the extra routes, and the health check;
     `secret` is Slack's signing secret."""
     slack, verifier = SlackRequestHandler(app, SLACK_PATH), SignatureVerifier(secret)
@@ -75,6 +128,9 @@ def wsgi(app: App, routes: dict[str, Route], secret: str) -> Callable:
                 _plain(start_response, 405, "")
         if path != SLACK_PATH and path not in routes:
             return _plain(start_response, 404, "")
+        route = routes.get(path)
+        if isinstance(route, Web):
+            return _web(route, environ, start_response)
         if method != "POST":
             return _plain(start_response, 405, "")
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -86,7 +142,8 @@ def wsgi(app: App, routes: dict[str, Route], secret: str) -> Callable:
                 return _plain(start_response, *refused)
             return slack({**environ, "wsgi.input": io.BytesIO(raw)}, start_response)
         body = raw.decode("utf-8", "replace")
-        status, text = routes[path](_headers(environ), body)
+        assert route is not None and not isinstance(route, Web)
+        status, text = route(_headers(environ), body)
         return _plain(start_response, status, text)
 
     return application

@@ -18,6 +18,7 @@ KEYS: dict[str, str] = {
     "MLHUB_STATE_DIR": "Folder for live state: the publishing outbox, MLflow's data, verification records.",
     "MLHUB_NAMESPACE": "Prefix tutorials put on the MLflow names they create.",
     "MLHUB_CLUSTER": "The cluster whose endpoints tutorials and docs use (default: local).",
+    "MLHUB_FEEDBACK_URL": "Where the pages' feedback form posts: the bot's /feedback URL (unset: no form).",
     "MLHUB_BOT_DB": "Database URL of the bot's store.",
     "MLHUB_BOT_PORT": "Port of the bot's HTTP mode on 127.0.0.1.",
     "MLHUB_BOT_WORKERS": "How many server processes answer Slack (default 2).",
@@ -99,6 +100,7 @@ class Config:
     warehouse_url: str | None = None  # None: the embedded SQLite file in the state folder
     artifact_store: str | None = None
     kube_api: str | None = None  # None: the Kubernetes API double
+    feedback_url: str | None = None  # None: pages carry no feedback form
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -121,7 +123,9 @@ class Config:
                    site_url=_site_url(env.get("MLHUB_SITE_URL") or None),
                    profile=Profile(profile), pg_bin=env.get("MLHUB_PG_BIN") or None, weed=env.get("MLHUB_WEED") or None,
                    warehouse_url=env.get("MLHUB_WAREHOUSE_URL") or None,
-                   artifact_store=env.get("MLHUB_ARTIFACT_STORE") or None, kube_api=env.get("MLHUB_KUBE_API") or None)
+                   artifact_store=env.get("MLHUB_ARTIFACT_STORE") or None, kube_api=env.get("MLHUB_KUBE_API") or None,
+                   feedback_url=_http_url(env.get("MLHUB_FEEDBACK_URL") or None, "MLHUB_FEEDBACK_URL",
+                                          "http://127.0.0.1:3000/feedback"))
 
     def ensure_state(self) -> Path:
         """The state folder, created when missing; ConfigError in one line when it cannot be used.
@@ -137,13 +141,18 @@ class Config:
                              artifact_store=self.artifact_store, kube_api=self.kube_api, root=self.root)
 
 
-def _site_url(url: str | None) -> str | None:
+def _http_url(url: str | None, key: str, example: str) -> str | None:
     if url is None:
         return None
     scheme, _, rest = url.partition("://")
     if scheme not in ("http", "https") or not rest.split("/")[0]:
-        raise ConfigError(f"MLHUB_SITE_URL must be an http(s) URL such as https://mlhub.example.com/, got {url!r}")
-    return url if url.endswith("/") else url + "/"
+        raise ConfigError(f"{key} must be an http(s) URL such as {example}, got {url!r}")
+    return url
+
+
+def _site_url(url: str | None) -> str | None:
+    url = _http_url(url, "MLHUB_SITE_URL", "https://mlhub.example.com/")
+    return url if url is None or url.endswith("/") else url + "/"
 
 
 def _github(env: Mapping[str, str]) -> GitHubConfig | None:

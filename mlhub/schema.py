@@ -17,6 +17,7 @@ APPLIES_TO: dict[str, str] = {
     "rfc": "rfcs/NNNN-slug.md (front matter)",
     "demo": "demos/YYYY-MM-DD-slug.md (front matter)",
     "cluster": "clusters/*.yaml",
+    "request": "requests/*.yaml",
 }
 
 

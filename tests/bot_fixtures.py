@@ -87,7 +87,8 @@ def publisher(cfg: BotConfig) -> GitHubPublisher:
 
 
 def doubles() -> tuple[FakeSlack, FakeGitHub]:
-    files = {p.relative_to(REPO).as_posix(): p.read_text() for p in (REPO / "rfcs").glob("*.md")}
+    files = {p.relative_to(REPO).as_posix(): p.read_text()
+             for p in [*(REPO / "rfcs").glob("*.md"), *(REPO / "requests").glob("*.yaml")]}
     return FakeSlack(token=TOKEN, app_token=APP_TOKEN).start(), FakeGitHub(files=files).start()
 
 

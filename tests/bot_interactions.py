@@ -21,7 +21,7 @@ from tests.fakes.slack_socket import NotAcknowledged
 from tests.fakes.slack_workspace import BOT_USER, OUTSIDER
 
 LEA, HANNAH, SOFIA, MARCUS, AMELIE = "U04LFISCHER", "U04HOKAFOR1", "U04SMARTINS", "U04MLEE0001", "U04AMDURAND"
-KENJI, DIEGO, WEI = "U04KTANAKA1", "U04DALVAREZ", "U04WZHANG01"
+KENJI, DIEGO, WEI, PRIYA = "U04KTANAKA1", "U04DALVAREZ", "U04WZHANG01", "U04PRAMAN01"
 LONG = ("Emoji 🎉 and <!here> & <@U04AMDURAND> too " * 100)[:2990] + " 🚀🚀🚀🚀🚀"  # 3,000 characters
 TOKEN = LONG.replace(" ", "-")  # one word of 3,000 characters
 TITLE = "Adopt Feast as the feature store <!channel> & <@U04AMDURAND>"  # markup in every message about it
@@ -207,14 +207,15 @@ def click(user: str, channel: str, action_id: str, value: str | None = None, fin
     return lambda s: rq.click(s.slack, user, channel, s.message_with(channel, action_id, find), action_id, value)
 
 
-def say_and_shortcut(author: str, user: str, channel: str | tuple[str, str], text: str):
+def say_and_shortcut(author: str, user: str, channel: str | tuple[str, str], text: str,
+                     callback_id: str = "mlsync_add_message"):
     def build(s: Story) -> rq.Delivery:
         if isinstance(channel, tuple):
             ch = s.slack.ws.dm(*channel)
             message = s.slack.ws.post(ch, author, text)
         else:
             ch, message = s.slack.ws.say(author, channel, text)
-        return rq.shortcut(s.slack, user, ch.id, message["ts"], "mlsync_add_message")
+        return rq.shortcut(s.slack, user, ch.id, message["ts"], callback_id)
     return build
 
 
@@ -386,6 +387,27 @@ def steps() -> list[Step]:
         S("home, not in people.yaml", home(OUTSIDER), event=True, wait=("views.publish",)),
         S("home, first delivery", home(KENJI, event_id="EvRedelivered1"), event=True, wait=("views.publish",)),
         S("home, redelivered", home(KENJI, event_id="EvRedelivered1"), event=True, expect=published(0)),
+        # requests for the platform
+        S("request help", cmd(WEI, "/request", "help"), expect=contains("/request new")),
+        S("request list", cmd(WEI, "/request", "list katib"), expect=contains("gpu-quota-visibility")),
+        S("request show", cmd(WEI, "/request", "show feature-store"), expect=contains("feature store", "teams")),
+        S("request unknown", cmd(WEI, "/request", "vote x"), expect=contains("/request help")),
+        S("request support", cmd(WEI, "/request", "support feature-store"), expect=contains("now supported by")),
+        S("request support again", cmd(WEI, "/request", "support feature-store"), expect=contains("already")),
+        S("request new", cmd(PRIYA, "/request", "new"), wait=("views.open",)),
+        S("request new submitted", submit(PRIYA, "request_new", {"title": "Spot instances for Katib trials",
+                                                                 "problem": LONG, "services": "katib"}),
+          until="is filed"),
+        S("request support button", click(KENJI, "sig-training-tuning", "request_support"), wait=("chat.update",)),
+        S("request support button again", click(KENJI, "sig-training-tuning", "request_support"),
+          expect=contains("already")),
+        S("request shortcut", say_and_shortcut(SOFIA, LEA, "sig-pipelines", "Could we cache PyPI wheels? <!here>",
+                                               "request_message"), wait=("views.open",)),
+        S("request accept, not a host", cmd(KENJI, "/request", "accept feature-store mlflow-registry-beta"),
+          expect=contains("only the ML Sync hosts")),
+        S("request accept", cmd(AMELIE, "/request", "accept registry-model-cards mlflow-registry-beta"),
+          until="was accepted"),
+        S("request decline usage", cmd(AMELIE, "/request", "decline feature-store"), expect=contains("usage")),
         # the end of the final comment period's cancel path, and a new one
         S("rfc cancel", cmd(HANNAH, "/rfc", "cancel 3"), wait=("chat.update",), expect=contains("is cancelled")),
         S("rfc fcp again, with an apostrophe", cmd(HANNAH, "/rfc", "fcp 3 postpone we don't need it yet"),

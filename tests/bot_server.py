@@ -38,7 +38,7 @@ def bare_app(token: str, secret: str, slack_url: str) -> App:
 
 
 def main() -> None:
-    from bot.ceremonies import registry
+    from bot.ceremonies import routes
     from bot.config import BotConfig
     from bot.run import build, run
     from mlhub.config import Config, GitHubConfig, Secret
@@ -63,9 +63,10 @@ def main() -> None:
     p.add_argument("--health-timeout", type=float, default=5.0)
     p.add_argument("--epoch", type=float, default=None,
                    help="the wall time (time.time()) at which the tests' clock reads START; default: now")
+    p.add_argument("--site", default=None, help="the site's address (MLHUB_SITE_URL): feedback's allowed origin")
     args = p.parse_args()
     state = Path(args.state)
-    hub = Config(root=Path(args.root), site_addr="127.0.0.1:8000", state_dir=state,
+    hub = Config(root=Path(args.root), site_addr="127.0.0.1:8000", state_dir=state, site_url=args.site,
                  github=GitHubConfig(args.github, Secret("test-token"), *args.repo.split("/", 1)))
     cfg = BotConfig(hub, Secret(TOKEN), Secret(SECRET), Secret(APP_TOKEN if args.socket else ""), args.slack,
                     args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads,
@@ -80,7 +81,7 @@ def main() -> None:
             return bare_app(TOKEN, SECRET, args.slack), None, {}
         app, deps = build(cfg, clock=clock, migrate=False,
                           publisher=GitHubPublisher(hub.github, RetryPolicy(attempts=3, base_delay=0.01)))
-        return app, deps, registry.routes(app, deps)
+        return app, deps, routes(app, deps)
 
     run(cfg, echo=lambda s: None, factory=factory, bind=f"fd://{args.fd}", ticker=args.tick > 0,
         tick=args.tick or 60)

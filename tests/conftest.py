@@ -14,7 +14,7 @@ import yaml
 pytest_plugins = ["tests.bot_fixtures"]  # the `bot` fixture
 
 REPO = Path(__file__).resolve().parent.parent
-CONTENT = ["community", "catalog", "clusters", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
+CONTENT = ["community", "catalog", "clusters", "requests", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 

@@ -140,7 +140,7 @@ def unnamed(path: str, field: str, check: str, root: Path, rel: str) -> str | No
 def content_files(root: Path) -> list[str]:
     """Every content file the loader reads as YAML or front matter, relative to root."""
     out = []
-    for pattern in ("community/*.yaml", "catalog/*.yaml", "rfcs/*.md", "demos/*.md"):
+    for pattern in ("community/*.yaml", "catalog/*.yaml", "requests/*.yaml", "rfcs/*.md", "demos/*.md"):
         out += sorted(p.relative_to(root).as_posix() for p in root.glob(pattern))
     return out
 

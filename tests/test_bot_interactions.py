@@ -60,23 +60,25 @@ def test_the_story_covers_every_surface_the_manifest_declares():
     for surface in ("approve button", "poll vote", "rfc new submitted", "mlsync add form submitted",
                     "demo propose submitted", "shortcut", "home"):
         assert surface in names
-    assert set(surfaces("ACTIONS")) == {"rfc_approve", "sig_vote"}
-    assert set(surfaces("VIEWS")) == {"rfc_new", "mlsync_add", "demo_propose"}
+    assert set(surfaces("ACTIONS")) == {"rfc_approve", "sig_vote", "request_support"}
+    assert set(surfaces("VIEWS")) == {"rfc_new", "mlsync_add", "demo_propose", "request_new"}
+    for surface in ("request new submitted", "request support button", "request shortcut"):
+        assert surface in names
 
 
 def test_every_interaction_through_the_production_server(http_run):
     slack, results = http_run
-    assert len(results) == len(story.steps()) == 85
+    assert len(results) == len(story.steps()) == 99
     assert [r for r in results if r.problems] == [], story.report(results)
     assert max(r.ack_s for r in results) < 3.0
 
 
 def test_every_interaction_in_socket_mode(socket_run):
     slack, socket_mode, results = socket_run
-    assert len(results) == len(story.steps()) == 85
+    assert len(results) == len(story.steps()) == 99
     assert [r for r in results if r.problems] == [], story.report(results)
     acked = [e for e in socket_mode.envelopes if e["ack"] is not None]
-    assert len(acked) == len(socket_mode.envelopes) == 85
+    assert len(acked) == len(socket_mode.envelopes) == 99
 
 
 def test_socket_mode_reconnects_when_slack_asks(socket_run):

@@ -289,9 +289,10 @@ def test_broken_copy_is_reported(repo: Copy, now, mutate, where, check):
 def test_every_named_check_has_a_failing_example():
     from .test_clusters import CLUSTER_CASES
     from .test_registry_webhooks import REGISTRY_CASES
+    from .test_requests import REQUEST_CASES
     from .test_rfc_lint import RFC_CASES
 
-    covered = {check for _, _, check in CASES + RFC_CASES + REGISTRY_CASES + CLUSTER_CASES}
+    covered = {check for _, _, check in CASES + RFC_CASES + REGISTRY_CASES + CLUSTER_CASES + REQUEST_CASES}
     assert set(checks.registry()) <= covered, set(checks.registry()) - covered
 
 

@@ -23,6 +23,7 @@ SECTIONS = {
     models.Link: "link", models.Rfc: "rfc", models.Demo: "demo", models.Discussion: "discussion",
     models.Decision: "decision", models.Concern: "concern", models.Affects: "affects",
     models.RegistryRoute: "registryroute", models.Cluster: "cluster", models.ClusterService: "clusterservice",
+    models.Request: "request", models.Tally: "tally",
 }
 
 

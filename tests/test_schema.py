@@ -31,6 +31,8 @@ def _files():
         yield "demo", p
     for p in sorted((REPO / "clusters").glob("*.yaml")):
         yield "cluster", p
+    for p in sorted((REPO / "requests").glob("*.yaml")):
+        yield "request", p
 
 
 def _data(path):

@@ -20,12 +20,14 @@ from bot.store.tables import (
     demos,
     events,
     fcps,
+    feedback,
     filings,
     jobs,
     metadata,
     notes,
     polls,
     registry_events,
+    request_votes,
     requests,
     slack_users,
     snapshots,
@@ -369,6 +371,67 @@ class Store(Database):
 
     def save_channel(self, name: str, channel_id: str) -> None:
         self._upsert(channels, channels.c.name, name, channel_id=channel_id, resolved=self.clock())
+
+    # --- community requests: votes ----------------------------------------------------------------------
+
+    def add_vote(self, request_id: str, person: str, team: str, slack_user: str) -> bool:
+        """One vote per person and request, by primary key: False when they had voted (on any
+        replica). One transaction."""
+        return self._insert_once(request_votes, request_id=request_id, person=person, team=team,
+                                 slack_user=slack_user, voted=self.clock())
+
+    def votes(self, request_id: str | None = None) -> dict[str, dict[str, str]]:
+        """{request id: {person: team}} of every stored vote (or one request's)."""
+        query = select(request_votes.c.request_id, request_votes.c.person, request_votes.c.team)
+        if request_id is not None:
+            query = query.where(request_votes.c.request_id == request_id)
+        out: dict[str, dict[str, str]] = {}
+        with self._read() as conn:
+            for rid, person, team in conn.execute(query):
+                out.setdefault(rid, {})[person] = team
+        return out
+
+    def supporters(self, request_id: str) -> list[str]:
+        """Slack user ids of a request's supporters, in voting order."""
+        with self._read() as conn:
+            return list(conn.execute(select(request_votes.c.slack_user).where(request_votes.c.request_id == request_id)
+                                     .order_by(request_votes.c.voted)).scalars())
+
+    def move_votes(self, from_id: str, to_id: str) -> int:
+        """A merged duplicate's votes move to the request it duplicates (a person counted once);
+        one transaction. Returns how many moved."""
+        moved = 0
+        with self._begin() as conn:
+            rows = conn.execute(select(request_votes).where(request_votes.c.request_id == from_id)).mappings().all()
+            have = set(conn.execute(select(request_votes.c.person).where(request_votes.c.request_id == to_id))
+                       .scalars())
+            for row in rows:
+                if row["person"] not in have:
+                    conn.execute(insert(request_votes).values({**row, "request_id": to_id}))
+                    moved += 1
+            conn.execute(request_votes.delete().where(request_votes.c.request_id == from_id))
+        return moved
+
+    # --- reader feedback ----------------------------------------------------------------------------------
+
+    def add_feedback(self, entry_id: str, page: str, helped: bool, blocked: str, channel: str) -> bool:
+        return self._insert_once(feedback, id=entry_id, page=page, helped=helped, blocked=blocked, channel=channel,
+                                 posted=False, received=self.clock())
+
+    def feedback_since(self, since: dt.datetime) -> list[dict]:
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(select(feedback).where(feedback.c.received >= since)
+                                                  .order_by(feedback.c.received)).mappings().all()]
+
+    def unposted_feedback(self) -> list[dict]:
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(select(feedback).where(feedback.c.posted.is_(False))
+                                                  .order_by(feedback.c.received)).mappings().all()]
+
+    def feedback_posted(self, entry_id: str) -> None:
+        """A feedback was posted (its claim, bot.ceremonies.feedback, kept anyone else from it)."""
+        with self._begin() as conn:
+            conn.execute(update(feedback).where(feedback.c.id == entry_id).values(posted=True))
 
 
 def _fcp_row(row) -> FcpRow:

@@ -130,3 +130,22 @@ claims = Table(
 )
 outbox = _outbox.to_metadata(metadata)  # the publish requests (mlhub.publish.outbox owns their queries)
 Index("outbox_by_state", outbox.c.state, outbox.c.kind)
+request_votes = Table(
+    "request_votes", metadata,
+    # the key is the vote: one per person and request, however many replicas insert it at once
+    Column("request_id", String(64), primary_key=True),
+    Column("person", String(64), primary_key=True),  # people.yaml id
+    Column("team", String(120), nullable=False),  # the team counted for this vote
+    Column("slack_user", String(32), nullable=False),  # who hears about the request's changes
+    Column("voted", DateTime(timezone=True), nullable=False),
+)
+feedback = Table(
+    "feedback", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("page", String(256), nullable=False),  # source path of a built page, e.g. catalog/katib.md
+    Column("helped", Boolean, nullable=False),
+    Column("blocked", Text, nullable=False),  # plain text, HTML removed; escaped wherever it is shown
+    Column("channel", String(80), nullable=False),  # the owning SIG's channel name
+    Column("posted", Boolean, nullable=False, server_default="0"),
+    Column("received", DateTime(timezone=True), nullable=False),
+)

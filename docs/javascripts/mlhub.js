@@ -196,8 +196,64 @@
     });
   }
 
+  // The requests page: show the rows matching every chosen filter, and say how many.
+  function filterRequests(block) {
+    var selects = block.querySelectorAll("select[data-filter]"), rows = block.querySelectorAll("tbody tr");
+    var count = block.querySelector(".mlhub-filter-count");
+    function apply() {
+      var shown = 0;
+      rows.forEach(function (tr) {
+        var ok = true;
+        selects.forEach(function (s) {
+          var want = s.value, key = s.getAttribute("data-filter");
+          if (!want) return;
+          var have = key === "service" ? tr.getAttribute("data-services").split(" ") : [tr.getAttribute("data-" + key)];
+          if (have.indexOf(want) < 0) ok = false;
+        });
+        tr.hidden = !ok;
+        if (ok) shown++;
+      });
+      if (count) count.textContent = shown + " of " + rows.length + " requests shown.";
+    }
+    selects.forEach(function (s) { s.addEventListener("change", apply); });
+    apply();
+  }
+
+  // The feedback form: JSON to the bot; its answer (thanks, or what to fix) shown as text.
+  function feedbackForm(form) {
+    var status = form.querySelector(".mlhub-feedback-status");
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var choice = form.querySelector("input[name=helped]:checked");
+      var blocked = form.querySelector("textarea[name=blocked]").value;
+      if (!choice) { status.textContent = "Choose Yes or No first."; return; }
+      if (choice.value === "no" && !blocked.trim()) {
+        status.textContent = "Say what blocked you, so the owners can fix it.";
+        form.querySelector("textarea[name=blocked]").focus();
+        return;
+      }
+      var button = form.querySelector("button");
+      button.disabled = true;
+      status.textContent = "Sending…";
+      fetch(form.getAttribute("data-url"), {
+        method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
+        body: JSON.stringify({ page: form.getAttribute("data-page"), helped: choice.value === "yes", blocked: blocked })
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (body) {
+          status.textContent = res.ok ? (body.message || "Thank you: sent.")
+            : (body.error || ("Not sent (HTTP " + res.status + ")."));
+          if (res.ok) form.reset();
+        });
+      }).catch(function () {
+        status.textContent = "Not sent: the feedback service cannot be reached. Try again later.";
+      }).then(function () { button.disabled = false; });
+    });
+  }
+
   function run() {
     var now = Date.now();
+    document.querySelectorAll(".mlhub-requests-block").forEach(filterRequests);
+    document.querySelectorAll("form.mlhub-feedback").forEach(feedbackForm);
     document.querySelectorAll(".mlhub-when[data-meeting]").forEach(function (el) { renderWhen(el, now); });
     document.querySelectorAll(".mlhub-agenda[data-meetings]").forEach(function (el) { renderAgenda(el, now); });
     webcal(document);

@@ -24,7 +24,8 @@ class Check:
 
 
 REGISTRY: dict[str, Check] = {}
-BUILTIN = ("mlhub.checks.content", "mlhub.checks.clusters", "mlhub.rfc.lint")  # modules whose checks register on import
+BUILTIN = ("mlhub.checks.content", "mlhub.checks.clusters", "mlhub.checks.requests",  # modules whose checks
+           "mlhub.rfc.lint")  # register on import
 
 # Problems found while reading files, before any named check runs.
 LOADER_CHECKS = {
@@ -61,4 +62,3 @@ def run(hub: Hub, now: dt.datetime, only: Iterable[str] | None = None) -> list[P
     for name in names:
         out.extend(REGISTRY[name].fn(hub, now))
     return out
-

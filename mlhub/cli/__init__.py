@@ -93,10 +93,11 @@ from mlhub.cli import (  # noqa: E402  (they register commands)
     doctor,
     outbox,
     registry,
+    request,
     rfc,
     site,
     verify,
 )
 
 __all__ = ["main", "config", "root_option", "profile_option", "chosen_profile", "bot", "clusters", "content",
-           "doctor", "outbox", "registry", "rfc", "site", "verify"]
+           "doctor", "outbox", "registry", "request", "rfc", "site", "verify"]

@@ -4,9 +4,11 @@ demos, broken tutorials, service maturity, roadmap items), time-boxed to the mee
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mlhub.content.hub import Hub
+from mlhub.requests import agenda as asks
 
 
 @dataclass
@@ -17,9 +19,11 @@ class Snapshot:
     demos: list[str] = field(default_factory=list)  # slugs
     maturity: dict[str, str] = field(default_factory=dict)  # service -> maturity
     roadmap: dict[str, str] = field(default_factory=dict)  # item -> status
+    requests: dict[str, str] | None = None  # request -> "status/teams"; None in snapshots from before requests
 
     def to_json(self) -> dict:
-        return {"rfcs": self.rfcs, "demos": self.demos, "maturity": self.maturity, "roadmap": self.roadmap}
+        return {"rfcs": self.rfcs, "demos": self.demos, "maturity": self.maturity, "roadmap": self.roadmap,
+                "requests": self.requests}
 
 
 def snapshot(hub: Hub) -> Snapshot:
@@ -28,6 +32,7 @@ def snapshot(hub: Hub) -> Snapshot:
         demos=[d.slug for d in hub.demos],
         maturity={s.id: s.maturity.value for s in hub.services},
         roadmap={i.id: i.status.value for i in hub.roadmap.items} if hub.roadmap else {},
+        requests=asks.standing(hub),
     )
 
 
@@ -58,9 +63,10 @@ def changes(hub: Hub, before: Snapshot | None, broken: dict[str, str]) -> list[s
 
 
 def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list[str], minutes: int,
-          when: str = "") -> str:
-    """The agenda as a Slack message: roadmap snapshot, changes, registry news, team updates. Content
-    text is escaped here; `extra` comes escaped already."""
+          when: str = "", feedback: list[str] | None = None, escape: Callable[[str], str] | None = None) -> str:
+    """The agenda as a Slack message: roadmap snapshot, changes, registry news, the community's
+    requests and reader feedback, team updates. Content text is escaped here (the requests' lines
+    with `escape` when given); `extra` and `feedback` come escaped already."""
     rm = hub.roadmap
     counts: dict[str, int] = {}
     for item in rm.items if rm else []:
@@ -72,5 +78,10 @@ def draft(hub: Hub, before: Snapshot | None, broken: dict[str, str], extra: list
              f"1. Roadmap {rm.quarter if rm else ''} ({box} min): {roadmap}",
              f"2. Changes since the last Sync ({box} min):"]
     parts += [f"   • {line}" for line in changed] or ["   • nothing changed"]
+    escape = escape or (lambda line: html.escape(line, quote=False))  # Slack markup
+    requests = [escape(x) for x in asks.lines(hub, before.requests if before else None)]
+    if requests or feedback:
+        parts.append("   • What the community asks for (accept into the roadmap or decline with a reason):")
+        parts += [f"      ◦ {line}" for line in requests + (feedback or [])]
     parts.append(f"3. Team updates ({minutes - 2 * box} min): add items with `/mlsync add`")
     return "\n".join(parts)

@@ -11,6 +11,8 @@ from mlhub.content.models import (
     Demo,
     Meeting,
     Person,
+    Request,
+    RequestStatus,
     Rfc,
     Roadmap,
     Service,
@@ -41,10 +43,12 @@ class Hub:
     tutorials: list[Tutorial] = field(default_factory=list)
     minutes: list[str] = field(default_factory=list)  # dates of the ML Sync minutes in docs/ml-sync/
     clusters: list[Cluster] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
     # Ids of entries that exist but failed their schema: references to them are not reported
     # again as unknown, so one typo gives one error, not a cascade.
     unloaded: dict[str, set[str]] = field(
-        default_factory=lambda: {"person": set(), "sig": set(), "service": set(), "rfc": set(), "cluster": set()}
+        default_factory=lambda: {"person": set(), "sig": set(), "service": set(), "rfc": set(), "cluster": set(),
+                                 "request": set()}
     )
 
     # Lookups. On content with duplicate ids (which validation reports) the first one wins.
@@ -82,6 +86,20 @@ class Hub:
 
     def demos_of(self, service_id: str) -> list[Demo]:
         return [d for d in self.demos if service_id in d.services]
+
+    def request(self, rid: str) -> Request | None:
+        return next((r for r in self.requests if r.id == rid), None)
+
+    def open_requests_for(self, service_id: str) -> list[Request]:
+        return [r for r in self.requests if r.status is RequestStatus.open and service_id in r.services]
+
+    def requests_answered_by(self, item_id: str) -> list[Request]:
+        """Requests a roadmap item answers; the request's roadmap_item is the one place it is written."""
+        return [r for r in self.requests if r.roadmap_item == item_id]
+
+    def teams(self) -> set[str]:
+        """The teams people.yaml names."""
+        return {p.team for p in self.people if p.team}
 
     def meetings(self) -> list[tuple[str, Meeting]]:
         """Every recurring meeting with the calendar it belongs to (a SIG id or a ceremony)."""

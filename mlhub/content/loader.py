@@ -1,4 +1,4 @@
-"""The one loader: reads community/, catalog/, clusters/, rfcs/, demos/ and tutorials/ into a Hub."""
+"""The one loader: reads community/, catalog/, clusters/, requests/, rfcs/, demos/ and tutorials/ into a Hub."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from mlhub.content.models import (
     Model,
     Person,
     Record,
+    Request,
     Rfc,
     Roadmap,
     Service,
@@ -239,6 +240,8 @@ def read(root: Path) -> tuple[Hub, list[Problem]]:
 
     hub.clusters = _yaml_folder(root, "clusters", Cluster, problems, hub.unloaded["cluster"])
     hub.clusters.sort(key=lambda c: (list(Stage).index(c.stage), c.name))
+
+    hub.requests = _yaml_folder(root, "requests", Request, problems, hub.unloaded["request"])
 
     for rfc in _markdown_records(root, "rfcs", RFC_FILE, Rfc, problems, RFC_NON_RECORDS,
                                        hub.unloaded["rfc"]):

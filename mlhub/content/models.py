@@ -363,6 +363,48 @@ class Demo(Record):
         default=None, description="A notebook in demos/ that people can run; verified like the tutorials.")
 
 
+# --- requests -----------------------------------------------------------------------------
+
+
+class RequestStatus(StrEnum):
+    """Where a community request stands; the moves between them live in mlhub.requests.status."""
+
+    open = "open"
+    planned = "planned"
+    declined = "declined"
+    done = "done"
+
+
+class Tally(Model):
+    """The published support of a request: who supports it and which teams, each counted once."""
+
+    supporters: list[GitHubLogin] = Field(default_factory=list, description="People ids of the "
+                                          "supporters, sorted; the bot publishes them from its votes.")
+    teams: list[Text] = Field(default_factory=list, description="The supporters' teams, each once, sorted.")
+    updated: dt.date | None = Field(default=None, description="When the bot last published the tally.")
+
+
+class Request(Model):
+    """A community request for the platform: requests/ID.yaml."""
+
+    id: Id = Field(description="Equal to the file name requests/ID.yaml.")
+    title: Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+    problem: Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)] = Field(
+        description="The problem to solve, in the requester's words (not a solution).")
+    team: Text = Field(description="The requesting team, as people.yaml spells it.")
+    requested_by: GitHubLogin
+    services: list[Id] = Field(default_factory=list, description="Catalog ids of the services it touches.")
+    sig: Id = Field(description="The SIG that owns the answer.")
+    status: RequestStatus
+    reason: Text | None = Field(default=None, description="Why it was declined (required when declined).")
+    roadmap_item: Id | None = Field(default=None, description="The roadmap item that answers it "
+                                    "(required when planned).")
+    rfc: int | None = Field(default=None, ge=1, le=9999, description="Number of the RFC about it.")
+    duplicate_of: Id | None = Field(default=None, description="The request this one was merged into.")
+    created: dt.date
+    tally: Tally = Field(default_factory=Tally)
+
+
 # Every content file kind, for JSON Schema export and the reference docs.
 SCHEMAS: dict[str, type[Model]] = {
     "people": PeopleFile,
@@ -373,4 +415,5 @@ SCHEMAS: dict[str, type[Model]] = {
     "rfc": Rfc,
     "demo": Demo,
     "cluster": Cluster,
+    "request": Request,
 }

@@ -173,7 +173,10 @@ class GitHubPublisher:
 
     def _commit_files(self, repo, change: Change, branch: str, progress: Progress) -> None:
         for path, text in change.files.items():
-            if self._file_text(repo, path, branch, progress) == text:
+            current = self._call(f"read {path}", lambda p=path: _or_none(lambda: repo.file_contents(p, ref=branch)),
+                                 progress)
+            if current is not None:
+                self._update_base_file(repo, change, branch, path, text, current, progress)
                 continue
             try:
                 self._made(f"commit {path}", lambda p=path, t=text: repo.create_file(
@@ -186,6 +189,24 @@ class GitHubPublisher:
                 if found != text:
                     raise BranchTaken(f"{path} on {branch} was written by someone else") from None
             progress(f"committed {path}")
+
+    def _update_base_file(self, repo, change: Change, branch: str, path: str, text: str, current,
+                          progress: Progress) -> None:
+        """A change to a file the default branch has (a request's status or tally): updated on the
+        draft branch when it still holds the default branch's version; anything else on it is
+        someone else's work."""
+        have = current.decoded.decode("utf-8")
+        if have == text:
+            return
+        if have != self._file_text(repo, path, repo.default_branch, progress):
+            raise BranchTaken(f"{path} on {branch} was written by someone else")
+        try:
+            self._call(f"commit {path}", lambda: current.update(change.message, text.encode("utf-8"), branch=branch),
+                       progress)
+        except gh.Conflict:  # 409: the file moved since it was read; an earlier call may have landed
+            if self._file_text(repo, path, branch, progress) != text:
+                raise BranchTaken(f"{path} on {branch} was changed meanwhile") from None
+        progress(f"committed {path}")
 
     def _open_pull(self, repo, change: Change, progress: Progress):
         head = f"{self.cfg.owner}:{change.branch}"

@@ -112,6 +112,7 @@ class Outbox:
             Path(url).parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{url}"
         self.engine = create_engine(url)
+        self._begin, self._read = self.engine.begin, self.engine.connect
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
@@ -131,12 +132,14 @@ class Outbox:
         row: dict[str, Any] = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
                    payload=json.dumps(payload), journal="{}", attempts=0, message="stored, not yet published",
                    created=now, updated=now)
-        with self._begin() as conn:  # stored before (maybe by another replica at this moment): kept
-            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-            conn.execute(dialect.insert(outbox).values(**row).on_conflict_do_nothing(index_elements=["id"]))
-            conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.pending.value)
-                         .values(payload=row["payload"], updated=now))
-        return self.get(row["id"])
+        insert = (postgresql.insert(outbox) if self.engine.dialect.name == "postgresql" else sqlite.insert(outbox))
+        with self._begin() as conn:  # no error on a stored key: it may run inside a larger transaction
+            if conn.execute(insert.values(**row).on_conflict_do_nothing().returning(outbox.c.id)).first() is None:
+                # stored before (maybe by another replica at the same moment)
+                conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.pending.value)
+                             .values(payload=row["payload"], updated=now))
+            found = conn.execute(select(outbox).where(outbox.c.id == row["id"])).mappings().one()
+        return _entry(found)
 
     def _engine_begin(self):
         return self.engine.begin()

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from mlhub import calendar, schema
 from mlhub.clusters.health import Report
 from mlhub.content.hub import Hub
-from mlhub.site import api, catalog, ceremonies, clusters, demos, goldenpath, paths, rfcs, roadmap, sigs, tutorials
+from mlhub.feedback.counts import PageCount
+from mlhub.site import (
+    api,
+    catalog,
+    ceremonies,
+    clusters,
+    demos,
+    goldenpath,
+    paths,
+    requestlist,
+    rfcs,
+    roadmap,
+    sigs,
+    tutorials,
+)
 from mlhub.site.tutorials import Verification
 
 # <!-- mlhub:NAME --> on a line of its own in a hand-written page is replaced by the picture NAME,
@@ -21,17 +36,19 @@ PICTURES = {
 
 
 def render(hub: Hub, now: dt.datetime, verification: Verification | None = None,
-           roadmap_before: roadmap.Before | None = None, health: Report | None = None) -> dict[str, str]:
+           roadmap_before: roadmap.Before | None = None, health: Report | None = None,
+           feedback: Mapping[str, PageCount] | None = None) -> dict[str, str]:
     """Every generated file of the site, keyed by its path relative to docs/. Tutorials are the
     executed copies that verification left (never executed here); cluster health is the last
-    saved check (never probed here)."""
+    saved check (never probed here); reader feedback is the counts the bot last saved."""
     out: dict[str, str] = {}
-    out |= tutorials.render(hub, verification)
+    out |= tutorials.render(hub, verification, feedback)
     out |= catalog.render(hub)
     out |= clusters.render(hub, health, now)
     out |= sigs.render(hub, now)
     out |= ceremonies.render(hub, now)
     out[paths.ROADMAP] = roadmap.page(hub, roadmap_before)
+    out[paths.REQUESTS] = requestlist.page(hub)
     out |= demos.render(hub, verification)
     out |= rfcs.render(hub)
     out[paths.HUB_JSON] = api.hub_json(hub)

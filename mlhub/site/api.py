@@ -24,5 +24,6 @@ def hub_json(hub: Hub) -> str:
         "demos": [dump(d) | {"slug": d.slug} for d in hub.demos],
         "tutorials": [{"id": t.id, "title": t.title} for t in hub.tutorials],
         "clusters": [dump(c) for c in hub.clusters],
+        "requests": [dump(r) for r in hub.requests],
     }
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

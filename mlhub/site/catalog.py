@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from mlhub.content.hub import Hub
 from mlhub.content.models import ALLOWED_STAGES, Maturity, Service, Stage
 from mlhub.rfc import governance
-from mlhub.site import clusters, md, paths, svg
+from mlhub.site import clusters, md, paths, requestlist, svg
 
 MATURITY_MEANING: dict[Maturity, str] = {
     Maturity.experimental: "Try it in the sandbox; it may change or disappear without notice.",
@@ -144,6 +144,7 @@ def service_page(hub: Hub, svc: Service) -> str:
         "## Golden-path tutorials\n\n" + tutorials,
         "## Decisions that govern it\n\n" + ("\n".join(rfcs) or "None yet."),
         "## Community demos\n\n" + ("\n".join(demos) or "None yet."),
+        requestlist.for_service(hub, here, svc.id),
     )
 
 

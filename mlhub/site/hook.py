@@ -17,6 +17,8 @@ from mkdocs.structure.files import File, Files
 from mlhub.clusters import health
 from mlhub.config import Config, ConfigError
 from mlhub.content import ContentError, Hub, load
+from mlhub.feedback import counts
+from mlhub.feedback.routing import pages as feedback_pages
 from mlhub.site import nav, notebooks, pictures, render, roadmap, sources
 from mlhub.site.tutorials import Verification, rewrite_links
 from mlhub.verify.record import load_all
@@ -30,6 +32,7 @@ _verified: Verification | None = None
 _sources: dict[str, str] = {}
 _dates: dict[str, dt.date] = {}
 _notebook_css: list[str] = []
+_feedback: dict = {}  # page source path -> its owner, for the pages that carry the feedback form
 
 
 def _verification(state: Path) -> Verification:
@@ -41,7 +44,7 @@ def _verification(state: Path) -> Verification:
 
 
 def on_config(config):
-    global _hub, _state, _root, _sources, _dates
+    global _hub, _state, _root, _sources, _dates, _feedback
     root = _root = Path(config["config_file_path"]).parent
     try:
         cfg = Config.from_env({**os.environ, "MLHUB_ROOT": str(root)})
@@ -53,6 +56,8 @@ def on_config(config):
         raise PluginError(f"mlhub: content is invalid; run `mlhub validate`.\n{exc}") from None
     if cfg.site_url:
         config["site_url"] = cfg.site_url
+    config["extra"]["mlhub_feedback_url"] = cfg.feedback_url
+    _feedback = feedback_pages(_hub)
     if config["nav"]:
         config["nav"] = nav.expand(config["nav"], nav.sections(_hub))
     _sources = sources.sources(_hub)
@@ -67,7 +72,8 @@ def on_files(files: Files, config) -> Files:
     assert _hub is not None and _state is not None and _root is not None, "on_config runs first"
     now = dt.datetime.now(dt.UTC)
     _verified = _verification(_state)
-    pages = render(_hub, now, _verified, roadmap.before_from_git(_root, _hub, now), health.load(_state))
+    pages = render(_hub, now, _verified, roadmap.before_from_git(_root, _hub, now), health.load(_state),
+                   counts.load(_state))
     notebooks = _state / "site-notebooks"
     for path, text in pages.items():
         if files.get_file_from_path(path) is not None:
@@ -113,6 +119,8 @@ def on_page_content(html: str, page, config, files: Files) -> str:
 def on_page_context(context, page, config, nav):
     """Edit links and dates: a generated page's come from the data file it is made from."""
     src = page.file.src_uri
+    if owner := _feedback.get(src):
+        page.meta["mlhub_feedback"], page.meta["mlhub_feedback_owner"] = src, f"{owner.name} (#{owner.channel})"
     if source := _sources.get(src):
         page.edit_url = (sources.edit_url(config["repo_url"], config["edit_uri"], config["docs_dir"], source)
                          if config.get("repo_url") and config.get("edit_uri") else None)

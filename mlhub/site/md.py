@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable, Sequence
 
 import yaml
@@ -18,6 +19,21 @@ GENERATED_NOTE = (
 def esc(text: str) -> str:
     """Escape text for a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+# Characters Markdown would read as syntax, written as character references so they show as typed.
+_MARKDOWN = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~<>&\"'"}
+
+
+def plain(text: str) -> str:
+    """Text someone typed (a request's title, feedback), safe in Markdown and in HTML: shown
+    exactly as typed, never read as markup, links or HTML."""
+    return "".join(_MARKDOWN.get(c, c) for c in " ".join(str(text).split()))
+
+
+def attr(text: str) -> str:
+    """A value for an HTML attribute."""
+    return html.escape(str(text), quote=True)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

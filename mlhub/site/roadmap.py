@@ -13,7 +13,7 @@ import yaml
 from mlhub import calendar
 from mlhub.content.hub import Hub
 from mlhub.content.models import RoadmapItem, RoadmapStatus
-from mlhub.site import md, paths, svg
+from mlhub.site import md, paths, requestlist, svg
 
 PID = "mlhub-roadmap-board"
 COL_W, CARD_H, GAP, PAD, HEAD = 190, 104, 10, 8, 30
@@ -129,8 +129,10 @@ def page(hub: Hub, before: Before | None = None) -> str:
     for item in rm.items:
         svcs = ", ".join(f"[{s.name}]({md.rel(here, paths.service(s.id))})"
                          for sid in item.services if (s := hub.service(sid)))
-        rows.append([item.title, md.badge("roadmap", item.status.value), md.person(hub, item.owner), svcs,
-                     moved.get(item.id, ""), item.notes])
+        rows.append([f'<span id="item-{md.attr(item.id)}">{md.plain(item.title)}</span>',
+                     md.badge("roadmap", item.status.value), md.person(hub, item.owner), svcs,
+                     requestlist.for_item(hub, here, item.id), moved.get(item.id, ""), item.notes])
     since = f"since the ML Sync of {before.sync}" if before else "since the last ML Sync"
     return md.page(f"Platform roadmap {rm.quarter}", rm.scope, board(hub, here, before),
-                   md.table(["Item", "Status", "Owner", "Services", f"Moved {since}", "Notes"], rows))
+                   md.table(["Item", "Status", "Owner", "Services", "Answers requests", f"Moved {since}", "Notes"],
+                            rows))

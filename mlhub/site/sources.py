@@ -19,6 +19,7 @@ def sources(hub: Hub) -> dict[str, str]:
         paths.SIGS: "community/sigs.yaml",
         paths.CEREMONIES: "community/ceremonies.yaml",
         paths.ROADMAP: "community/roadmap.yaml",
+        paths.REQUESTS: "requests/",
         paths.MINUTES: "docs/ml-sync/",
         paths.DEMOS: "demos/",
         paths.RFCS: "rfcs/",

@@ -8,12 +8,13 @@ import copy
 import html
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import nbformat
 
 from mlhub.content.hub import Hub, Tutorial
+from mlhub.feedback.counts import REPEATED, PageCount, repeated_blocked
 from mlhub.site import md, paths
 from mlhub.verify.record import Record
 
@@ -96,16 +97,26 @@ def _parts_cell(rec: Record | None) -> str:
     return ", ".join(f"{n} {PART_LABEL[s].lower()}" for s, n in counts.items() if n)
 
 
-def status_page(hub: Hub, verification: Verification) -> str:
+def _readers(count: PageCount | None, flagged: bool) -> str:
+    if count is None or not count.total:
+        return ""
+    text = f"{count.helped} helped, {count.blocked} blocked"
+    return f"**{text}** (repeatedly blocked)" if flagged else text
+
+
+def status_page(hub: Hub, verification: Verification, feedback: Mapping[str, PageCount] | None = None) -> str:
     here = paths.TUTORIALS
+    feedback = feedback or {}
+    flagged = set(repeated_blocked(feedback))
     rows, details = [], []
     for tut in hub.tutorials:
         rec = verification.records.get(tut.id)
         services = ", ".join(f"[{s.name}]({md.rel(here, paths.service(s.id))})" for s in hub.services_using(tut.id))
         status = md.badge("verify", rec.status) if rec else md.badge("verify", "unverified")
-        rows.append([f"[{tut.title}]({md.rel(here, paths.tutorial(tut.id))})", status, _parts_cell(rec),
+        page = paths.tutorial(tut.id)
+        rows.append([f"[{tut.title}]({md.rel(here, page)})", status, _parts_cell(rec),
                      f"{rec.duration_s:.0f} s" if rec else "", rec.started[:16].replace("T", " ") if rec else "",
-                     services])
+                     services, _readers(feedback.get(page), page in flagged)])
         if rec and rec.parts:
             details.append(f"**{tut.title}** ({headline(rec)[1]})\n\n" + "\n".join(
                 f"- {PART_MARK[p['status']]} {PART_LABEL[p['status']]}: {p['title']} ({p['detail']})"
@@ -120,14 +131,24 @@ def status_page(hub: Hub, verification: Verification) -> str:
         "**validated** (the API accepted the object it would submit; nothing ran on a cluster) or "
         "**not checked**.",
         f"**{passed} of {len(hub.tutorials)} passed.** Times in UTC.",
-        md.table(["Tutorial", "Status", "Parts", "Duration", "Last verified", "Services"], rows),
+        md.table(["Tutorial", "Status", "Parts", "Duration", "Last verified", "Services", "Readers"], rows),
+        _blocked_note(hub, flagged),
         "## Part by part\n\n" + "\n\n".join(details) if details else "",
     )
 
 
-def render(hub: Hub, verification: Verification | None = None) -> dict[str, str]:
+def _blocked_note(hub: Hub, flagged: set[str]) -> str:
+    names = [t.title for t in hub.tutorials if paths.tutorial(t.id) in flagged]
+    if not names:
+        return ""
+    return (f'!!! warning "Readers are blocked"\n    At least {REPEATED} readers said they were blocked on: '
+            + "; ".join(names) + ". The owning SIGs have the details in their channels.")
+
+
+def render(hub: Hub, verification: Verification | None = None,
+           feedback: Mapping[str, PageCount] | None = None) -> dict[str, str]:
     verification = verification or Verification()
-    out = {paths.TUTORIALS: status_page(hub, verification)}
+    out = {paths.TUTORIALS: status_page(hub, verification, feedback)}
     for tut in hub.tutorials:
         out[paths.tutorial(tut.id)] = notebook(tut, verification)
     return out

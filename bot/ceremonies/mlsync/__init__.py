@@ -133,8 +133,12 @@ def agenda_draft(deps: Deps, firing: Firing) -> str:
                     else r.error or "failed") for tid, r in records.items() if r.status == "failed"}
     extra = [safe(i["text"], 300) for i in deps.store.agenda("ml-sync", firing.local.date().isoformat())]
     meeting = deps.ceremonies().ml_sync.meeting
+    from bot.ceremonies import feedback  # a sibling ceremony: imported when the draft is made
+
+    since = firing.now - dt.timedelta(days=14)  # the answers since the last Sync, two weeks ago
     body = agenda.draft(hub, agenda.Snapshot(**before) if before else None, broken, extra,
-                        int(meeting.duration.total_seconds() // 60), firing.when)
+                        int(meeting.duration.total_seconds() // 60), firing.when,
+                        feedback=[safe(x, 300) for x in feedback.summary(deps, since)], escape=safe)
     deps.store.save_snapshot("ml-sync", agenda.snapshot(hub).to_json())
     return clip(body, 39_000)
 

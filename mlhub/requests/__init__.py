@@ -1,0 +1,1 @@
+"""Community requests for the platform: status moves, duplicates, the tally and filing."""
