@@ -17,6 +17,16 @@ REPO = Path(__file__).resolve().parent.parent
 CONTENT = ["community", "catalog", "clusters", "requests", "rfcs", "demos", "tutorials", "docs", "mkdocs.yml", "mlhub"]
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
+# The two whole golden-path chains take minutes each, most of `make test`'s critical path: they go
+# first, one to each xdist worker (`make test` passes --no-loadscope-reorder, which otherwise sends
+# the files with the most tests first and these two last), and the short files fill in around them.
+LONGEST_FIRST = ("test_platform_chain.py", "test_tutorials.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
 
 class Copy:
     """A copy of the repository's content in a temporary folder, with small editing helpers."""
