@@ -307,12 +307,13 @@ def run_kind(tmp: Path, kind: str, modes: list[str], only_steps: list[int] | Non
 
 def run_case(bot: Bot, tmp: Path, trigger: Trigger, user: str, case: Case) -> Result:
     result = Result(case)
-    before_heard, drafts_before = len(heard(bot, user)), drafts(bot)
+    said_before, drafts_before = heard(bot, user), drafts(bot)
     earlier = {e.id for e in pending(bot)}
     bot.github.fail_at(len(bot.github.requests) + case.step, case.mode)
     name = trigger()
-    wait_for_follow_up(bot, user, before_heard)
-    result.told = heard(bot, user)[before_heard:]
+    wait_for_follow_up(bot, user, len(said_before))
+    # what is new (responses and direct messages are listed apart, so not a slice of the list)
+    result.told = list((Counter(heard(bot, user)) - Counter(said_before)).elements())
     result.done_by_bot = len(ours(bot, name)) == 1 and not [e for e in pending(bot) if e.id not in earlier]
     result.drafts_after_bot = drafts(bot) - drafts_before
     bot.github.by_index.clear()  # a fault the attempt never reached fails nothing later
