@@ -151,8 +151,11 @@ class Trigger:
     def tally(self, n: int) -> str:
         """A new vote, then the scheduled tally (as the ticker runs it, an hour and more later)."""
         from bot.ceremonies import requests as ceremony
+        from bot.store.tables import request_votes
 
         bot = self.bot
+        with bot.deps.store.engine.begin() as conn:  # the earlier cases' votes: each change is one file, alike
+            conn.execute(request_votes.delete())
         answer = bot.command(SOFIA, "/request", f"support fault-tally-{n}")
         assert answer.status == 200 and answer.text.startswith("Thanks"), answer.text
         bot.clock.advance(hours=2)
@@ -288,9 +291,12 @@ def run_kind(tmp: Path, kind: str, modes: list[str], only_steps: list[int] | Non
     user = {"rfc": LEA, "minutes": HANNAH, "demo": SOFIA, "sigs-edit": DIEGO, "request": LEA,
             "request-status": HANNAH, "request-merge": HANNAH, "request-tally": ""}[kind]
     results = []
+    logger = logging.getLogger("mlhub.bot.requests")
+    level = logger.level
     if kind == "request-tally":
         bot.logged = Logged()  # type: ignore[attr-defined]
-        logging.getLogger("mlhub.bot.requests").addHandler(bot.logged)  # type: ignore[attr-defined]
+        logger.addHandler(bot.logged)  # type: ignore[attr-defined]
+        logger.setLevel(logging.INFO)
     try:
         trigger = Trigger(bot, kind)
         steps(bot, trigger, user)  # the first also looks the repository up, which the publisher then keeps
@@ -300,7 +306,8 @@ def run_kind(tmp: Path, kind: str, modes: list[str], only_steps: list[int] | Non
                 results.append(run_case(bot, tmp, trigger, user, Case(kind, step, mode, clean[step])))
     finally:
         if kind == "request-tally":
-            logging.getLogger("mlhub.bot.requests").removeHandler(bot.logged)  # type: ignore[attr-defined]
+            logger.removeHandler(bot.logged)  # type: ignore[attr-defined]
+            logger.setLevel(level)
         bot.stop()
     return results
 

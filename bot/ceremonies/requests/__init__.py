@@ -226,6 +226,7 @@ def publish_tally(deps: Deps, client, now: dt.datetime) -> str | None:
     if outcome.published is None:  # left for later: the outbox's retries, or the next tick, finish it
         log.warning("request tally: %s", outcome.text)
         return None
+    log.info("request tally: %s", outcome.text)
     return outcome.published.url or outcome.published.branch
 
 
