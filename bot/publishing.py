@@ -1,10 +1,10 @@
 """One outbox for every kind of publication (RFC filings and their edits, ML Sync minutes, demo
-entries, sigs.yaml edits): each kind registers how it publishes and what the bot keeps afterwards,
-and one loop finishes any entry, for the bot's follow-ups and `mlhub outbox retry` alike. An entry
-is claimed with a lease before the work starts, so no two workers run it at once. A kind that tells
-people when it is published (a filing) has its announcement noted in the store by whoever finishes
-it, and made once, under a claim, by the bot: at once when the bot finished it, else at its next tick
-(after `mlhub outbox retry`, even across a restart)."""
+entries, sigs.yaml edits, the community's requests): each kind registers how it publishes and what
+the bot keeps afterwards, and one loop finishes any entry, for the bot's follow-ups and `mlhub
+outbox retry` alike. An entry is claimed with a lease before the work starts, so no two workers run
+it at once. A kind that tells people when it is published (a filing) has its announcement noted in
+the store by whoever finishes it, and made once, under a claim, by the bot: at once when the bot
+finished it, else at its next tick (after `mlhub outbox retry`, even across a restart)."""
 
 from __future__ import annotations
 
@@ -204,11 +204,17 @@ def announce_due(deps, client) -> list[str]:
     died before telling): each made once. Returns the entry ids told."""
     told = []
     for key in deps.store.open_claims(ANNOUNCE):
+        entry_id = key.removeprefix(ANNOUNCE)
         try:
-            if announce(deps, client, key.removeprefix(ANNOUNCE)):
-                told.append(key.removeprefix(ANNOUNCE))
-        except KeyError:  # its entry is gone
+            deps.outbox.get(entry_id)
+        except KeyError:  # its entry is gone: nothing to tell
             deps.store.finish(key, "no entry")
+            continue
+        try:
+            if announce(deps, client, entry_id):
+                told.append(entry_id)
+        except Exception:  # one announcement's failure keeps none of the others back
+            log.exception("outbox %s: the announcement failed; the next tick tries again", entry_id[:8])
     return told
 
 
