@@ -1,7 +1,10 @@
 """One outbox for every kind of publication (RFC filings and their edits, ML Sync minutes, demo
-entries, sigs.yaml edits): each kind registers how it publishes and what the bot keeps afterwards,
-and one loop finishes any entry, for the bot's follow-ups and `mlhub outbox retry` alike. An entry
-is claimed with a lease before the work starts, so no two workers run it at once."""
+entries, sigs.yaml edits, the community's requests): each kind registers how it publishes and what
+the bot keeps afterwards, and one loop finishes any entry, for the bot's follow-ups and `mlhub
+outbox retry` alike. An entry is claimed with a lease before the work starts, so no two workers run
+it at once. A kind that tells people when it is published (a filing) has its announcement noted in
+the store by whoever finishes it, and made once, under a claim, by the bot: at once when the bot
+finished it, else at its next tick (after `mlhub outbox retry`, even across a restart)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
@@ -21,6 +25,8 @@ from mlhub.publish.outbox import Busy, ClaimLost, Entry, EntryState, Outbox, run
 
 QUIET: Progress = lambda _: None  # noqa: E731
 MAX_BACKOFF = dt.timedelta(hours=1)
+ANNOUNCE = "announce:"  # the store's claims of announcements: announce:<entry id>
+ANNOUNCE_LEASE = dt.timedelta(minutes=5)  # an announcer that died is replaced after this long
 log = logging.getLogger("mlhub.bot.publishing")
 
 
@@ -54,6 +60,9 @@ class Kind:
     # entries with the same sequence key run in the order they were stored, and one left for later
     # holds back the later ones (edits of one file); such a kind is retried by its own ceremony
     sequence: Callable[[Entry], str] | None = None
+    # tells people a published entry (deps, Slack client, entry): the bot runs it once per entry,
+    # whoever published it; Slack errors it handles itself
+    announce: Callable[[Any, Any, Entry], None] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -113,6 +122,8 @@ def _finish(desk: Desk, entry_id: str, progress: Progress, who: str) -> Outcome:
             out = desk.publisher.publish(kind.change(e), journal, progress)
         if kind.record is not None:
             kind.record(desk, desk.outbox.get(e.id), out)
+        if kind.announce is not None:  # before the entry is done: no finished entry goes untold
+            desk.store.expect(ANNOUNCE + e.id)
         return out
 
     what = kind.what(entry)
@@ -168,9 +179,49 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def announce(deps, client, entry_id: str) -> bool:
+    """Tell people a published entry of a kind that announces, unless someone (any replica) has
+    or is doing it now; True when this call told them."""
+    entry = deps.outbox.get(entry_id)
+    kind = KINDS.get(entry.kind)
+    if entry.state is not EntryState.done or kind is None or kind.announce is None:
+        return False
+    key = ANNOUNCE + entry.id
+    mine, _ = deps.store.claim(key, ANNOUNCE_LEASE)
+    if not mine:
+        return False
+    try:
+        kind.announce(deps, client, entry)
+    except Exception:
+        deps.store.release(key)  # the next tick tries again
+        raise
+    deps.store.finish(key, None)
+    return True
+
+
+def announce_due(deps, client) -> list[str]:
+    """The announcements noted but not made (an entry `mlhub outbox retry` finished, or a bot that
+    died before telling): each made once. Returns the entry ids told."""
+    told = []
+    for key in deps.store.open_claims(ANNOUNCE):
+        entry_id = key.removeprefix(ANNOUNCE)
+        try:
+            deps.outbox.get(entry_id)
+        except KeyError:  # its entry is gone: nothing to tell
+            deps.store.finish(key, "no entry")
+            continue
+        try:
+            if announce(deps, client, entry_id):
+                told.append(entry_id)
+        except Exception:  # one announcement's failure keeps none of the others back
+            log.exception("outbox %s: the announcement failed; the next tick tries again", entry_id[:8])
+    return told
+
+
 def retry_due(deps, client, now: dt.datetime, limit: int = 5) -> list[Outcome]:
     """The ticker's work: finish unfinished entries whose backoff has passed (a few per tick; the
-    outbox's own clock, as leases use). A filed RFC is told to its author."""
+    outbox's own clock, as leases use); then make the announcements of what is published (by this
+    or by `mlhub outbox retry`)."""
     wall = deps.outbox.clock()
     due = [e for e in deps.outbox.entries(EntryState.pending)
            if e.owner is None and e.attempts and e.updated + backoff(e.attempts) <= wall
@@ -179,11 +230,10 @@ def retry_due(deps, client, now: dt.datetime, limit: int = 5) -> list[Outcome]:
     def tell(outcome: Outcome) -> None:
         entry = outcome.entry
         log.info("outbox %s (%s): %s", entry.id[:8], entry.kind, outcome.text)
-        person = deps.hub().person(entry.payload.get("author", "")) if entry.kind == "rfc" else None
-        if outcome.published is not None and person is not None:
-            client.chat_postMessage(channel=person.slack_id, text=safe(outcome.text))
 
-    return finish_all(Desk.of(deps), due, who="mlhub-bot-retry", done=tell)
+    outcomes = finish_all(Desk.of(deps), due, who="mlhub-bot-retry", done=tell)
+    announce_due(deps, client)
+    return outcomes
 
 
 def already(entry: Entry, what: str) -> str | None:

@@ -3,11 +3,18 @@ request of it, at every step in turn, with each answer in MODES; the bot's follo
 triggers it, then `mlhub outbox retry` runs (the real command, in this process). Each case records
 what the person heard, the pull requests and draft branches left, and for an RFC whether
 `/rfc ready N` works afterwards. Used by tests/test_publish_faults.py and bench/publish_faults.py
-(which also runs it against older code, so it uses only what every version has)."""
+(which also runs it against older code, so it uses only what every version has).
+
+The community requests' kinds (a filing, a change of status, a merge, the scheduled tally) run on a
+copy of the content with one fresh request per case (a decision or a merge is made once per
+request); the tally has no person to tell, so what the bot logs of it counts as what it said."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -19,14 +26,19 @@ from click.testing import CliRunner
 from mlhub import calendar
 from mlhub.publish.outbox import Entry
 
-from .bot_fixtures import Bot, make_bot
+from .bot_fixtures import APP_TOKEN, TOKEN, Bot, Clock, bot_config, make_bot, publisher
+from .conftest import REPO
 from .fakes import slack_requests as rq
+from .fakes.github import FakeGitHub
+from .fakes.slack import FakeSlack
 
 LEA, HANNAH, SOFIA, DIEGO = "U04LFISCHER", "U04HOKAFOR1", "U04SMARTINS", "U04DALVAREZ"
 # RFC authors in turn: each gets its result as a DM, and Slack allows about one post a second per DM
 AUTHORS = ["U04LFISCHER", "U04AMDURAND", "U04JWEBER01", "U04PRAMAN01", "U04MLEE0001", "U04SMARTINS",
            "U04KTANAKA1", "U04HOKAFOR1", "U04DALVAREZ", "U04WZHANG01"]
 KINDS = ["rfc", "minutes", "demo", "sigs-edit"]
+REQUEST_KINDS = ["request", "request-status", "request-merge", "request-tally"]
+SEEDED = 200  # fresh requests per seeded kind: more than the cases of any run
 ALL_MODES = ["400", "401", "403", "404", "409", "422", "500", "502", "503"]
 
 
@@ -86,6 +98,20 @@ class Trigger:
             answer = bot.command(DIEGO, "/sig", f"skip sig-serving {day}")
             assert answer.status == 200 and "Proposed" in answer.text, answer.text
             return f"sig/sig-serving/skip-{day}"
+        if self.kind == "request":
+            return self.file_request(n)
+        if self.kind == "request-status":
+            rid = f"fault-status-{n}"
+            text = f"accept {rid} mlflow-tracking-beta" if n % 2 else f"decline {rid} Fault case {n}: out of scope."
+            answer = bot.command(HANNAH, "/request", text)
+            assert answer.status == 200 and "pull request" in answer.text, answer.text
+            return f"request-{'planned' if n % 2 else 'declined'}/{rid}"
+        if self.kind == "request-merge":
+            answer = bot.command(HANNAH, "/request", f"merge fault-dup-{n} into fault-into-{n}")
+            assert answer.status == 200 and "merged into" in answer.text, answer.text
+            return f"request-merge/fault-dup-{n}"
+        if self.kind == "request-tally":
+            return self.tally(n)
         if self.kind == "demo":
             pid = str(uuid.uuid4())
             title = f"Fault case {n} feature pipelines"
@@ -108,11 +134,62 @@ class Trigger:
         return title
 
 
+    def file_request(self, n: int) -> str:
+        bot = self.bot
+        self.author = AUTHORS[n % len(AUTHORS)]
+        answer = bot.command(self.author, "/request", "new")
+        assert answer.status == 200, answer.body
+        wait_until_opened(bot, "request_new", n)
+        view = [v for v in bot.slack.views if bot.slack.views[v]["view"]["callback_id"] == "request_new"][-1]
+        title = f"Fault case {n} wants quota alerts"
+        answer = bot.send(rq.submit(bot.slack, self.author, view, {
+            "title": title, "problem": f"Case {n}: our jobs stop without warning when a quota runs out.",
+            "services": "katib", "duplicates": "file"}))
+        assert (answer.status, answer.body) == (200, ""), answer.body
+        return title
+
+    def tally(self, n: int) -> str:
+        """A new vote, then the scheduled tally (as the ticker runs it, an hour and more later)."""
+        from bot.ceremonies import requests as ceremony
+        from bot.store.tables import request_votes
+
+        bot = self.bot
+        with bot.deps.store.engine.begin() as conn:  # the earlier cases' votes: each change is one file, alike
+            conn.execute(request_votes.delete())
+        answer = bot.command(SOFIA, "/request", f"support fault-tally-{n}")
+        assert answer.status == 200 and answer.text.startswith("Thanks"), answer.text
+        bot.clock.advance(hours=2)
+        ceremony.publish_tally(bot.deps, bot.app.client, bot.clock())
+        entry = max(bot.deps.outbox.entries(kind="request-tally"), key=lambda e: e.created)
+        return f"request-tally/{entry.payload['digest']}"
+
+
+def wait_until_opened(bot: Bot, callback: str, n: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(1 for v in bot.slack.views.values() if v["view"]["callback_id"] == callback) >= n:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the {callback} form did not open")
+
+
+class Logged(logging.Handler):
+    """What the bot logs of a publication nobody asked for (the tally): its 'person' is the log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def heard(bot: Bot, user: str = "") -> list[str]:
     """What people were told after the ack: response-URL posts and direct messages (one case runs
-    at a time, so these are its person's)."""
+    at a time, so these are its person's), and what the bot logged of a scheduled publication."""
     said = [r.args.get("text", "") for r in bot.slack.responses]
     said += [m.get("text", "") for m in bot.slack.sent("chat.postMessage") if m.get("channel", "").startswith("U")]
+    said += getattr(bot, "logged", Logged()).lines
     return [t for t in said if not t.startswith("Filing your RFC")]
 
 
@@ -179,11 +256,47 @@ def steps(bot: Bot, trigger: Trigger, user: str) -> list[str]:
     return [route for route, _ in bot.github.requests[base:]]
 
 
+def seeded_bot(tmp: Path, kind: str) -> Bot:
+    """A bot on a copy of the content with SEEDED fresh open requests for the kind's cases."""
+    from mlhub.content.models import Request, RequestStatus
+    from mlhub.requests import text
+
+    root = tmp / "content"
+    for name in ("community", "catalog", "clusters", "requests", "rfcs", "demos", "tutorials"):
+        shutil.copytree(REPO / name, root / name)
+    prefixes = {"request-status": ["fault-status"], "request-merge": ["fault-dup", "fault-into"],
+                "request-tally": ["fault-tally"]}.get(kind, [])
+    for n in range(1, SEEDED + 1):
+        for prefix in prefixes:
+            req = Request(id=f"{prefix}-{n}", title=f"{prefix} {n}: alerts before a quota runs out",
+                          problem=f"Case {n} ({prefix}): jobs stop without warning.", team="Search Relevance",
+                          requested_by="kenji-tanaka", services=["katib"], sig="sig-training-tuning",
+                          status=RequestStatus.open, created=dt.date(2026, 8, 30))
+            (root / text.path(req)).write_text(text.dump(req))
+    files = {p.relative_to(root).as_posix(): p.read_text()
+             for p in [*(root / "rfcs").glob("*.md"), *(root / "requests").glob("*.yaml")]}
+    slack, github = FakeSlack(token=TOKEN, app_token=APP_TOKEN).start(), FakeGitHub(files=files).start()
+    cfg = bot_config(tmp, slack, github)
+    cfg = dataclasses.replace(cfg, hub=dataclasses.replace(cfg.hub, root=root))
+    from bot.run import build
+
+    clock = Clock()
+    app, deps = build(cfg, clock=clock, publisher=publisher(cfg))
+    return Bot(app, deps, slack, github, clock)
+
+
 def run_kind(tmp: Path, kind: str, modes: list[str], only_steps: list[int] | None = None) -> list[Result]:
     """Every case of one kind, on one bot (each case publishes something new)."""
-    bot = make_bot(tmp)
-    user = {"rfc": LEA, "minutes": HANNAH, "demo": SOFIA, "sigs-edit": DIEGO}[kind]
+    bot = seeded_bot(tmp, kind) if kind in REQUEST_KINDS else make_bot(tmp)
+    user = {"rfc": LEA, "minutes": HANNAH, "demo": SOFIA, "sigs-edit": DIEGO, "request": LEA,
+            "request-status": HANNAH, "request-merge": HANNAH, "request-tally": ""}[kind]
     results = []
+    logger = logging.getLogger("mlhub.bot.requests")
+    level = logger.level
+    if kind == "request-tally":
+        bot.logged = Logged()  # type: ignore[attr-defined]
+        logger.addHandler(bot.logged)  # type: ignore[attr-defined]
+        logger.setLevel(logging.INFO)
     try:
         trigger = Trigger(bot, kind)
         steps(bot, trigger, user)  # the first also looks the repository up, which the publisher then keeps
@@ -192,18 +305,22 @@ def run_kind(tmp: Path, kind: str, modes: list[str], only_steps: list[int] | Non
             for mode in modes:
                 results.append(run_case(bot, tmp, trigger, user, Case(kind, step, mode, clean[step])))
     finally:
+        if kind == "request-tally":
+            logger.removeHandler(bot.logged)  # type: ignore[attr-defined]
+            logger.setLevel(level)
         bot.stop()
     return results
 
 
 def run_case(bot: Bot, tmp: Path, trigger: Trigger, user: str, case: Case) -> Result:
     result = Result(case)
-    before_heard, drafts_before = len(heard(bot, user)), drafts(bot)
+    said_before, drafts_before = heard(bot, user), drafts(bot)
     earlier = {e.id for e in pending(bot)}
     bot.github.fail_at(len(bot.github.requests) + case.step, case.mode)
     name = trigger()
-    wait_for_follow_up(bot, user, before_heard)
-    result.told = heard(bot, user)[before_heard:]
+    wait_for_follow_up(bot, user, len(said_before))
+    # what is new (responses and direct messages are listed apart, so not a slice of the list)
+    result.told = list((Counter(heard(bot, user)) - Counter(said_before)).elements())
     result.done_by_bot = len(ours(bot, name)) == 1 and not [e for e in pending(bot) if e.id not in earlier]
     result.drafts_after_bot = drafts(bot) - drafts_before
     bot.github.by_index.clear()  # a fault the attempt never reached fails nothing later

@@ -3,7 +3,7 @@ its own state folder (outbox), the caller's Slack and GitHub doubles. Waits for 
 that replicas act at the same moment, then votes or ticks, and prints what happened as JSON.
 
     python -m tests.request_replica --db URL --slack URL --github URL --repo O/N --state DIR --go FILE [--lease S]
-        (vote PERSON REQUEST | tick ISO-TIME)"""
+        (vote PERSON REQUEST | tick ISO-TIME | feedback ADDRESS TIMES PER-MINUTE)"""
 
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ def main() -> None:
         person = deps.hub().person(args.action[1])
         assert person is not None
         print(json.dumps({"said": ceremony.vote(deps, person, args.action[2])}), flush=True)
+    elif args.action[0] == "feedback":  # one address sends feedback TIMES times to this replica's endpoint
+        from bot.ceremonies import feedback
+
+        endpoint = feedback.Endpoint(deps, app.client, feedback.StoredLimiter(deps, per_minute=float(args.action[3])))
+        body = json.dumps({"page": "golden-path.md", "helped": False, "blocked": "step 3"})
+        replies = [endpoint("POST", {"Content-Type": "application/json"}, body, args.action[1])
+                   for _ in range(int(args.action[2]))]
+        print(json.dumps({"codes": [r.status for r in replies],
+                          "waits": [dict(r.headers).get("Retry-After") for r in replies]}), flush=True)
     else:
         fired = Scheduler(deps, app.client).tick(dt.datetime.fromisoformat(args.action[1]))
         print(json.dumps({"ticked": fired}), flush=True)

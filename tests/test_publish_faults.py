@@ -1,8 +1,10 @@
 """GitHub failing once at every step of every kind of publication (tests/publish_faults.py): after
 the bot's attempt and `mlhub outbox retry`, exactly one pull request per publication, no draft
 branch left, nothing pending, the person told whenever something was left for later, and an RFC
-filed by the retry is one `/rfc ready N` accepts. The full matrix (nine answers) is
-bench/publish_faults.py; its figures (docs/performance.md, "Publishing under GitHub faults"):
+filed by the retry is one `/rfc ready N` accepts. The community requests' kinds (filing, change of
+status, merge, tally) run the same matrix (pf.REQUEST_KINDS; the tally's "person" is the bot's log).
+The full matrix (nine answers) is bench/publish_faults.py; its figures (docs/performance.md,
+"Publishing under GitHub faults"):
 
     before (main at 21ae369): 549 cases; 162 with the background work silent, 121 with a draft
     branch left at the end, 116 without exactly one pull request, 130 still pending after
@@ -25,13 +27,14 @@ from .bot_fixtures import wait_until
 MODES = ["404", "422", "502"]  # github3.py's None for a 404, a refusal, a server error retried at once
 
 
-@pytest.mark.parametrize("kind", pf.KINDS)
+@pytest.mark.parametrize("kind", pf.KINDS + pf.REQUEST_KINDS)
 def test_github_failing_once_at_every_step(tmp_path, kind):
     results = pf.run_kind(tmp_path, kind, MODES)
     counts = pf.summary(results)
     print(f"\n{kind}: " + "; ".join(f"{k}: {v}" for k, v in counts.items()))
     steps = len(results) // len(MODES)
-    assert steps >= {"rfc": 16, "minutes": 13, "demo": 13, "sigs-edit": 13}[kind]  # every request of it
+    assert steps >= {"rfc": 16, "minutes": 13, "demo": 13, "sigs-edit": 13, "request": 15, "request-status": 14,
+                     "request-merge": 17, "request-tally": 14}[kind]  # every request of it
     bad = [(r.case, r.told, r.retry_output) for r in results
            if r.pulls != 1 or r.drafts or r.pending or r.retry_code or r.silent or r.ready_refused
            or (not r.done_by_bot and not r.told_later)]
@@ -147,5 +150,9 @@ def test_the_bot_retries_what_was_left_for_later_on_its_own_and_tells_the_author
     (outcome,) = retry_due(bot.deps, bot.app.client, bot.clock())
     assert outcome.published is not None and [p.head for p in bot.github.pulls] == ["rfc/0003"]
     assert bot.deps.store.filing(3)["outbox_id"] == entry_id  # `/rfc ready 3` works
-    told = bot.slack.wait_for("chat.postMessage", count=2, ok=True)[-1]
-    assert told["channel"] == pf.LEA and "pull request #1 is open" in told["text"]
+    told = bot.slack.wait_for("chat.postMessage", count=2, ok=True)[-1]  # as when the form's follow-up files it
+    assert told["channel"] == pf.LEA and told["text"].startswith("RFC 0003 is filed:")
+    assert "pull request #1" in told["text"]
+    assert retry_due(bot.deps, bot.app.client, bot.clock()) == []
+    bot.slack.quiet(0.3)
+    assert len(bot.slack.delivered("chat.postMessage")) == 2  # told once

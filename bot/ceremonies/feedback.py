@@ -1,11 +1,13 @@
 """Reader feedback from the site: the pages' form posts JSON to /feedback on the bot's server; it
-is checked (mlhub.feedback.model), limited per address, stored, and posted to the channel of the
-SIG that owns the page. What could not be posted is posted on a later tick; the counts per page
-are saved for the site's tutorial status page."""
+is checked (mlhub.feedback.model), limited per address (a token bucket in the store: every replica
+counts the same sends), stored, and posted to the channel of the SIG that owns the page. What could
+not be posted is posted on a later tick; the counts per page are saved for the site's tutorial
+status page."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import uuid
@@ -18,7 +20,7 @@ from bot.mrkdwn import clip, safe
 from bot.refusal import Refusal
 from bot.server import Reply, Web
 from mlhub.feedback import counts
-from mlhub.feedback.limiter import Limiter
+from mlhub.feedback.limiter import Limiter, full_after
 from mlhub.feedback.model import MAX_BODY, Feedback, Refused, parse
 from mlhub.feedback.routing import Owner, pages
 
@@ -30,6 +32,7 @@ EVENTS: list[str] = []
 PATH = "/feedback"
 WINDOW = dt.timedelta(days=90)  # the counts the site shows: the last quarter's answers
 POST_LEASE = dt.timedelta(minutes=2)  # a poster that died is replaced after this long
+PER_MINUTE, BURST = 6, 5  # sends per address: a burst of 5, then one every 10 s
 log = logging.getLogger("mlhub.bot.feedback")
 
 
@@ -70,12 +73,25 @@ def title_of(deps: Deps, page: str) -> str:
     return "the golden path" if page == "golden-path.md" else page
 
 
-class Endpoint:
-    """The /feedback route of one server process (the limiter counts per process)."""
+class StoredLimiter:
+    """The flood limit of every replica: a token bucket per address in the bot's store, spent in
+    one transaction (the address kept as a digest)."""
 
-    def __init__(self, deps: Deps, client, limiter: Limiter | None = None):
+    def __init__(self, deps: Deps, per_minute: float = PER_MINUTE, burst: int = BURST):
+        self.store, self.per_minute, self.burst = deps.store, per_minute, burst
+
+    def wait(self, address: str) -> int:
+        """0 when one more send is allowed now (and counted), else the seconds until it is."""
+        digest = hashlib.sha256(address.encode()).hexdigest()
+        return self.store.spend_token(digest, self.per_minute, self.burst)
+
+
+class Endpoint:
+    """The /feedback route of one server process."""
+
+    def __init__(self, deps: Deps, client, limiter: Limiter | StoredLimiter | None = None):
         self.deps, self.client = deps, client
-        self.limiter = limiter or Limiter()
+        self.limiter = limiter or StoredLimiter(deps)
         self.site = deps.config.hub.site_url
 
     def cors(self, headers: dict[str, str]) -> tuple[tuple[str, str], ...] | None:
@@ -95,8 +111,7 @@ class Endpoint:
                                                   ("Access-Control-Max-Age", "600")))
         if method != "POST":
             return _json(405, cors, error="send feedback with POST")
-        if not self.limiter.allow(address):
-            wait = self.limiter.retry_after(address)
+        if wait := self.limiter.wait(address):
             return _json(429, cors + (("Retry-After", str(wait)),),
                          error=f"Too much feedback from your address: try again in {wait} s.")
         if body is None or len(body.encode()) > MAX_BODY:
@@ -149,7 +164,8 @@ def save_counts(deps: Deps) -> None:
 
 
 def post_pending(deps: Deps, client, now: dt.datetime) -> None:
-    """Every tick: post the feedback whose post failed."""
+    """Every tick: post the feedback whose post failed; forget the flood limit's full buckets."""
+    deps.store.forget_limits(deps.clock() - dt.timedelta(seconds=full_after(PER_MINUTE, BURST)))
     routes = pages(deps.hub())
     for row in deps.store.unposted_feedback():
         f = Feedback(row["page"], row["helped"], row["blocked"])

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.database import HEAD, Database, _alembic
@@ -21,6 +21,7 @@ from bot.store.tables import (
     events,
     fcps,
     feedback,
+    feedback_limits,
     filings,
     jobs,
     metadata,
@@ -32,6 +33,7 @@ from bot.store.tables import (
     slack_users,
     snapshots,
 )
+from mlhub.feedback.limiter import spend
 from mlhub.rfc import fcp as rules
 
 __all__ = ["FcpRow", "HEAD", "Store", "_alembic", "metadata", "jobs"]
@@ -117,6 +119,20 @@ class Store(Database):
         """The effect failed: whoever comes next may try."""
         with self._begin() as conn:
             conn.execute(update(claims).where(claims.c.key == key, claims.c.done.is_(False)).values(owner=None))
+
+    def expect(self, key: str) -> None:
+        """Note an effect someone is to make (a claim nobody holds yet), so that whoever looks for
+        open claims makes it (open_claims); nothing when it is noted already."""
+        self._insert_once(claims, key=key, owner=None, lease_until=None, done=False, result=None)
+
+    def open_claims(self, prefix: str) -> list[str]:
+        """Keys with a prefix whose effect is not done and that nobody holds (or whose holder's
+        lease ran out)."""
+        now = self.clock()
+        with self._read() as conn:
+            rows = conn.execute(select(claims.c.key, claims.c.lease_until).where(
+                claims.c.key.startswith(prefix, autoescape=True), claims.c.done.is_(False))).all()
+        return [k for k, lease in rows if lease is None or _aware(lease) <= now]
 
     def done(self, key: str) -> bool:
         with self._read() as conn:
@@ -432,6 +448,26 @@ class Store(Database):
         """A feedback was posted (its claim, bot.ceremonies.feedback, kept anyone else from it)."""
         with self._begin() as conn:
             conn.execute(update(feedback).where(feedback.c.id == entry_id).values(posted=True))
+
+
+    def spend_token(self, address: str, per_minute: float, burst: int) -> int:
+        """One send from an address against its token bucket (mlhub.feedback.limiter.spend), in one
+        transaction with the bucket's row locked, so that replicas count the same sends: 0 when it
+        is allowed (and counted), else the seconds until it would be."""
+        now = self.clock()
+        with self._begin() as conn:
+            self._insert_once(feedback_limits, address=address, tokens=float(burst), at=now)
+            row = conn.execute(select(feedback_limits.c.tokens, feedback_limits.c.at)
+                               .where(feedback_limits.c.address == address).with_for_update()).one()
+            tokens, wait = spend(row.tokens, (now - _aware(row.at)).total_seconds(), per_minute, burst)
+            conn.execute(update(feedback_limits).where(feedback_limits.c.address == address)
+                         .values(tokens=tokens, at=now))
+        return wait
+
+    def forget_limits(self, before: dt.datetime) -> int:
+        """Drop the buckets last counted before a time (full again by then); how many."""
+        with self._begin() as conn:
+            return conn.execute(delete(feedback_limits).where(feedback_limits.c.at < before)).rowcount
 
 
 def _fcp_row(row) -> FcpRow:

@@ -4,7 +4,7 @@ repository stays the record. Migrations in migrations/versions/ build them step 
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
 from mlhub.publish.outbox import outbox as _outbox
 
@@ -149,3 +149,10 @@ feedback = Table(
     Column("posted", Boolean, nullable=False, server_default="0"),
     Column("received", DateTime(timezone=True), nullable=False),
 )
+feedback_limits = Table(
+    "feedback_limits", metadata,
+    Column("address", String(64), primary_key=True),  # a digest of the sender's address
+    Column("tokens", Float, nullable=False),  # what its bucket held at `at`
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("feedback_limits_at", feedback_limits.c.at)

@@ -91,21 +91,29 @@ def request_list(root, status, sig, service) -> None:
 @request.command("merge")
 @click.argument("duplicate")
 @click.argument("into")
-def request_merge(duplicate, into) -> None:
+@click.option("--by", default=None, help="Your people id, for the pull request's record (optional).")
+def request_merge(duplicate, into, by) -> None:
     """Merge DUPLICATE into INTO: DUPLICATE is declined as a duplicate, its requester and
-    supporters are carried over to INTO, both files in one pull request."""
-    from mlhub.cli.outbox import publisher
-    from mlhub.publish import MemoryJournal, PublishError
+    supporters are carried over to INTO, both files in one pull request. Stored in the outbox
+    first (the same entry as the bot's `/request merge` of the two), so running it again, or
+    `mlhub outbox retry`, finishes it and never opens a second pull request."""
+    import bot.ceremonies  # noqa: F401  (registers the kinds of publication)
+    from bot.publishing import Desk, finish
+    from mlhub.cli.outbox import open_outbox, open_store, publisher
+    from mlhub.publish.outbox import EntryState
     from mlhub.requests import duplicates
 
-    cfg = config()
+    cfg = config(state=True)
     hub = _hub(cfg.root)
     try:
-        change = duplicates.merge_change(hub, duplicate, into)
+        payload = duplicates.merge_payload(hub, duplicate, into, by)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    try:  # publishing the same merge again finds its branch and pull request and does nothing twice
-        out = publisher(cfg).publish(change, MemoryJournal(), click.echo)
-    except PublishError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(str(out))
+    store = open_store(cfg)
+    box = open_outbox(store)
+    entry = box.add(duplicates.MERGE_KIND, payload, entry_id=duplicates.merge_id(duplicate, into))
+    outcome = finish(Desk(cfg.root, lambda: hub, publisher(cfg), box, store), entry.id, progress=click.echo,
+                     who="mlhub-request-merge")
+    if outcome.published is None and outcome.entry.state is not EntryState.done:
+        raise click.ClickException(outcome.text)
+    click.echo(str(outcome.published or outcome.text))

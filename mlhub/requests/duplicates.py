@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +19,8 @@ from mlhub.requests import status, text
 # quarter), so two requests are never alike merely for touching the same service.
 SIMILAR = 0.3
 SERVICE_BONUS = 0.25
+MERGE_KIND = "request-merge"  # the outbox's kind of a merge (bot/ceremonies/requests/publications.py)
+MERGE_NS = uuid.UUID("0b7d6c1e-92a4-4f0e-9a51-3c8e2d4b6f10")
 # Words that say nothing about what is asked for.
 STOPWORDS = frozenset("""
 a an and are as at be but by can could do does for from get has have how i in into is it its
@@ -81,9 +85,13 @@ def merge(dup: Request, into: Request, people_teams: dict[str, str]) -> tuple[Re
     carried = dup.tally.model_copy(update={"supporters": sorted({*dup.tally.supporters, dup.requested_by}),
                                            "teams": sorted({*dup.tally.teams, dup.team})})
     new_into = into.model_copy(update={"tally": merged_tally(into.tally, carried, people_teams)})
-    new_dup = status.moved(dup, RequestStatus.declined, reason=f"Duplicate of {into.id}; its supporters "
-                           "were carried over.").model_copy(update={"duplicate_of": into.id})
+    new_dup = status.moved(dup, RequestStatus.declined, reason=duplicate_reason(into.id)).model_copy(
+        update={"duplicate_of": into.id})
     return new_dup, new_into
+
+
+def duplicate_reason(into_id: str) -> str:
+    return f"Duplicate of {into_id}; its supporters were carried over."
 
 
 def merge_change(hub: Hub, dup_id: str, into_id: str) -> Change:
@@ -102,3 +110,25 @@ def merge_change(hub: Hub, dup_id: str, into_id: str) -> Change:
                   body=f"{dup.title!r} asks for what {into.title!r} asks for: it is declined as a duplicate and its "
                   f"{len(new_into.tally.supporters) - len(into.tally.supporters)} new supporter(s) are carried over.",
                   labels=["request", into.sig])
+
+
+def merge_id(dup_id: str, into_id: str) -> str:
+    """The outbox id of a merge: the same merge is one entry, from Slack and the CLI alike."""
+    return str(uuid.uuid5(MERGE_NS, f"merge:{dup_id}:{into_id}"))
+
+
+def merge_payload(hub: Hub, dup_id: str, into_id: str, by: str | None) -> dict:
+    """What the outbox keeps of a merge: the change to publish, and what its notices say (the
+    duplicate is declined, as a change of status is). ValueError as merge_change."""
+    change = merge_change(hub, dup_id, into_id)
+    dup = hub.request(dup_id)
+    assert dup is not None
+    return {"id": dup_id, "into": into_id, "status": RequestStatus.declined.value, "title": dup.title,
+            "reason": duplicate_reason(into_id), "item": None, "by": by, "change": dataclasses.asdict(change)}
+
+
+def change_of(payload: dict) -> Change:
+    """The pull request of a stored merge."""
+    fields = payload["change"]
+    author = fields.get("author")
+    return Change(**{**fields, "author": tuple(author) if author else None})

@@ -17,13 +17,13 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks, delivery
 from bot.ceremonies.requests import commands as c
 from bot.ceremonies.requests import texts
-from bot.ceremonies.requests.publications import SNAPSHOT, STATUS, TALLY
+from bot.ceremonies.requests.publications import MERGE, SNAPSHOT, STATUS, TALLY, find, live
 from bot.deps import Deps
 from bot.mrkdwn import clip, plain, safe
-from bot.publishing import Desk, already, finish, publish_pending
+from bot.publishing import Desk, already, announce, finish, publish_pending
 from bot.refusal import Refusal
 from bot.slash import NOT_A_MEMBER, After, Ask
-from mlhub.content.models import Person, Request, RequestStatus, Tally
+from mlhub.content.models import Person, RequestStatus
 from mlhub.publish.outbox import EntryState
 from mlhub.requests import duplicates, filing, status, tally, text
 from mlhub.requests.filing import NewRequest
@@ -39,23 +39,7 @@ NOTIFY_LEASE = dt.timedelta(minutes=5)  # a notifier that died is replaced after
 log = logging.getLogger("mlhub.bot.requests")
 
 
-# --- what the bot knows of a request -----------------------------------------------------------------------
-
-
-def find(deps: Deps, rid: str) -> Request:
-    """A request in the repository, or one filed from here whose pull request is open."""
-    req = deps.hub().request(rid)
-    if req is not None:
-        return req
-    for entry in deps.outbox.entries():
-        if entry.kind == filing.KIND and (entry.journal.get("id") == rid):
-            return filing.request_for(NewRequest(**entry.payload), rid)
-    raise Refusal(f"no request {safe(rid, 64)!r}; see `/request list`")
-
-
-def live(deps: Deps, req: Request) -> Tally:
-    """The published tally with the votes stored since."""
-    return tally.tally(tally.combined(deps.hub(), req, deps.store.votes(req.id).get(req.id, {})))
+# --- support -------------------------------------------------------------------------------------------------
 
 
 def vote(deps: Deps, person: Person, rid: str) -> str:
@@ -91,7 +75,9 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
         return vote(deps, person, cmd.id)
     hosts = deps.ceremonies().ml_sync.hosts
     if person.id not in hosts:
-        raise Refusal(f"only the ML Sync hosts ({', '.join(hosts)}) accept or decline requests")
+        raise Refusal(f"only the ML Sync hosts ({', '.join(hosts)}) accept, decline or merge requests")
+    if isinstance(cmd, c.Merge):
+        return merge(deps, person, cmd)
     found = hub.request(cmd.id)
     if found is None:
         raise Refusal(f"no request {safe(cmd.id, 64)!r} in the repository; see `/request list`")
@@ -115,17 +101,30 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
     return texts.decided(new)
 
 
-def publish_status(deps: Deps, after: After, cmd: c.Accept | c.Decline) -> None:
-    """The status changes waiting in the outbox as pull requests (bot.publishing); then the
-    requester and every supporter hear about each one that is published."""
-    publish_pending(deps, after.say, STATUS.name)
+def merge(deps: Deps, person: Person, cmd: c.Merge) -> str:
+    """A host merges a duplicate: stored in the outbox (the same entry as `mlhub request merge`
+    of the same two requests), published after the ack."""
+    try:
+        payload = duplicates.merge_payload(deps.hub(), cmd.id, cmd.into, person.id)
+    except ValueError as exc:
+        raise Refusal(safe(str(exc).replace("`mlhub request list`", "`/request list`"), 600)) from None
+    entry = deps.outbox.add(MERGE.name, payload, entry_id=duplicates.merge_id(cmd.id, cmd.into))
+    if done := already(entry, MERGE.what(entry)):
+        return done
+    return texts.merging(payload)
+
+
+def publish_status(deps: Deps, after: After, cmd: c.Accept | c.Decline | c.Merge) -> None:
+    """The changes of status (and merges) waiting in the outbox as pull requests
+    (bot.publishing); then the requester and every supporter hear about each one published."""
+    publish_pending(deps, after.say, MERGE.name if isinstance(cmd, c.Merge) else STATUS.name)
     notify_decisions(deps, after.client, deps.clock())
 
 
 def notify_decisions(deps: Deps, client, now: dt.datetime) -> None:
-    """Every tick too: a published change of status (by the bot or `mlhub outbox retry`) told to
-    the requester and every supporter, each once (a claim per person, with a lease)."""
-    for entry in deps.outbox.entries(EntryState.done, STATUS.name):
+    """Every tick too: a published change of status or merge (by the bot or `mlhub outbox retry`)
+    told to the requester and every supporter, each once (a claim per person, with a lease)."""
+    for entry in [e for kind in (STATUS.name, MERGE.name) for e in deps.outbox.entries(EntryState.done, kind)]:
         key = f"request-notify:{entry.id}"
         if deps.store.done(key):
             continue
@@ -189,24 +188,16 @@ def submission(deps: Deps, person: Person | None, view: dict) -> dict:
 
 
 def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
-    """Publish a stored filing (bot.publishing); post the request with its Support button in the
-    SIG's channel; tell the requester the pull request (or why it is not there yet)."""
+    """Publish a stored filing (bot.publishing); the request is posted with its Support button in
+    the SIG's channel and the requester hears the pull request (publications.announce_filing: once,
+    also when another worker or `mlhub outbox retry` finished it), or why it is not there yet."""
     outcome = finish(Desk.of(deps), entry_id)
-    out = outcome.published
-    if out is None:
-        if not outcome.busy:
-            client.chat_postMessage(channel=user, text=safe(outcome.text))
+    if outcome.busy:
         return
-    rid = deps.outbox.journal(entry_id).get("id")
-    req = find(deps, rid)
-    sig = deps.hub().sig(req.sig)
-    if sig:
-        try:
-            words, parts = texts.request_message(deps.hub(), req, live(deps, req), out.url)
-            deps.channels.post(client, sig.slack_channel, words, parts)
-        except (SlackApiError, Refusal) as exc:
-            log.warning("could not post request %s in #%s: %s", rid, sig.slack_channel, exc)
-    client.chat_postMessage(channel=user, text=texts.filed(req, out.url))
+    if outcome.entry.state is not EntryState.done:
+        client.chat_postMessage(channel=user, text=safe(outcome.text))
+        return
+    announce(deps, client, entry_id)
 
 
 # --- the tally on a schedule --------------------------------------------------------------------------------
@@ -235,6 +226,7 @@ def publish_tally(deps: Deps, client, now: dt.datetime) -> str | None:
     if outcome.published is None:  # left for later: the outbox's retries, or the next tick, finish it
         log.warning("request tally: %s", outcome.text)
         return None
+    log.info("request tally: %s", outcome.text)
     return outcome.published.url or outcome.published.branch
 
 
@@ -249,7 +241,8 @@ def _without_dates(files: dict[str, str]) -> dict[str, str]:
 def register(app, deps: Deps) -> None:
     deps.commands.add(COMMAND, c.parse, run, {
         c.New: lambda d, after, cmd: after.open_modal(blocks_new(d), "/request new"),
-        c.Accept: publish_status, c.Decline: publish_status}, changes=(c.Support, c.Accept, c.Decline))
+        c.Accept: publish_status, c.Decline: publish_status, c.Merge: publish_status},
+        changes=(c.Support, c.Accept, c.Decline, c.Merge))
 
     def on_submit(ack, body, context):
         errors = submission(deps, context.get("person"), body["view"])

@@ -13,12 +13,14 @@ HELP = """*Requests for the platform* (`/request ...`)
 • `/request show ID`: one request and where it stands
 • `/request support ID`: support a request (one vote per person; a team counts once)
 • `/request accept ID ROADMAP-ITEM` · `/request decline ID REASON`: the ML Sync hosts decide
+• `/request merge DUPLICATE into ID`: a host merges a duplicate (declined; its supporters carried over)
 • Message shortcut *Request this for the platform*: a request from any message
 Requests are files in requests/; the bot publishes the tally of supporters as pull requests."""
 USAGE = {"show": "usage: /request show ID", "support": "usage: /request support ID",
          "accept": "usage: /request accept ID ROADMAP-ITEM (an item id of community/roadmap.yaml)",
          "decline": "usage: /request decline ID REASON (say why, in a sentence)",
-         "list": "usage: /request list [SIG or service id]"}
+         "list": "usage: /request list [SIG or service id]",
+         "merge": "usage: /request merge DUPLICATE into ID (DUPLICATE is declined, its supporters carried over)"}
 MAX_REASON = 500
 
 
@@ -59,7 +61,13 @@ class Decline:
     reason: str
 
 
-Command = Help | New | List | Show | Support | Accept | Decline
+@dataclass(frozen=True)
+class Merge:
+    id: str
+    into: str
+
+
+Command = Help | New | List | Show | Support | Accept | Decline | Merge
 
 
 def parse(text: str) -> Command:
@@ -80,6 +88,12 @@ def parse(text: str) -> Command:
         if len(args) != 1:
             raise Refusal(USAGE[sub])
         return Show(args[0].lower()) if sub == "show" else Support(args[0].lower())
+    if sub == "merge":
+        if [a.lower() for a in args[1:2]] == ["into"]:
+            args = args[:1] + args[2:]
+        if len(args) != 2:
+            raise Refusal(USAGE["merge"])
+        return Merge(args[0].lower(), args[1].lower())
     if sub == "accept":
         if len(args) != 2:
             raise Refusal(USAGE["accept"])

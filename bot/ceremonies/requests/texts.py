@@ -43,6 +43,12 @@ def decided(req: Request) -> str:
             "the requester and every supporter hear about it.")
 
 
+def merging(p: dict) -> str:
+    return (f"*{safe(p['title'], 200)}* (`{p['id']}`) is merged into `{p['into']}`: declined as a duplicate, its "
+            "requester and supporters carried over. Both files go to requests/ as one pull request; the requester "
+            "and every supporter of the duplicate hear about it.")
+
+
 def changed(p: dict, url: str | None) -> str:
     what = (f"was accepted into the roadmap (item `{safe(p.get('item') or '')}`)" if p["status"] == "planned"
             else f"was declined: {safe(p.get('reason') or '', 600)}")

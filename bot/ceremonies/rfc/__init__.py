@@ -13,11 +13,12 @@ from bot.ceremonies.rfc import publications  # noqa: F401  (registers the RFC ki
 from bot.ceremonies.rfc.live import load_rfc, sync, tick
 from bot.deps import Deps
 from bot.mrkdwn import link, safe
-from bot.publishing import Desk, finish
+from bot.publishing import Desk, announce, finish
 from bot.refusal import Refusal
 from bot.slash import After, Ask, Follow
 from bot.words import rest, split
 from mlhub.content.models import Person, RfcStatus, RfcType
+from mlhub.publish.outbox import EntryState
 from mlhub.rfc import fcp as rules
 from mlhub.rfc import filing
 from mlhub.rfc.lifecycle import can_move
@@ -181,15 +182,15 @@ def submission(deps: Deps, person: Person | None, view: dict) -> tuple[str | Non
 
 
 def publish_filing(deps: Deps, client, user: str, entry_id: str) -> None:
+    """Publish a stored filing; its author hears the pull request (bot.publishing.announce: once,
+    also when another worker or `mlhub outbox retry` finished it), or why it is not there yet."""
     outcome = finish(Desk.of(deps), entry_id)
     if outcome.busy:
-        return  # another worker files it, and tells
-    if outcome.published is None:
+        return  # another worker files it, and it is told
+    if outcome.entry.state is not EntryState.done:
         client.chat_postMessage(channel=user, text=safe(outcome.text))
         return
-    out, number = outcome.published, int(outcome.entry.journal["number"])
-    where = link(out.url, f"pull request #{out.number}") if out.url else f"branch `{out.branch}`"
-    client.chat_postMessage(channel=user, text=f"RFC {number:04d} is filed: {where}.")
+    announce(deps, client, entry_id)
 
 
 # --- registration -----------------------------------------------------------------------------------------

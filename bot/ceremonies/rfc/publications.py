@@ -4,6 +4,11 @@ and the FCP read) and an edit of a filed RFC's front matter on its branch (statu
 
 from __future__ import annotations
 
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.mrkdwn import link
 from bot.publishing import Desk, Kind, register_kind
 from mlhub.publish import Journal, Progress, Published, PublishError
 from mlhub.publish.outbox import Entry
@@ -22,6 +27,20 @@ def _record_filing(desk: Desk, entry: Entry, out: Published) -> None:
                           person.slack_id if person else entry.payload["author"], entry.id, text)
 
 
+def _announce_filing(deps, client, entry: Entry) -> None:
+    """The author hears the filed RFC's pull request (once, whoever filed it: bot.publishing)."""
+    person = deps.hub().person(entry.payload["author"])
+    if person is None:
+        return
+    number, pull, result = int(entry.journal["number"]), entry.journal.get("pull") or {}, entry.journal["result"]
+    where = link(pull["url"], f"pull request #{pull['number']}") if pull.get("url") else f"branch `{result['branch']}`"
+    try:
+        client.chat_postMessage(channel=person.slack_id, text=f"RFC {number:04d} is filed: {where}.")
+    except SlackApiError as exc:  # a closed DM: the pull request is there all the same
+        logging.getLogger("mlhub.bot.rfc").warning("could not tell %s about RFC %04d: %s", person.id, number,
+                                                   exc.response.get("error"))
+
+
 def _commit_edit(desk: Desk, entry: Entry, journal: Journal, progress: Progress) -> Published:
     number = entry.payload["number"]
     filed = desk.store.filing(number)
@@ -37,6 +56,6 @@ def _commit_edit(desk: Desk, entry: Entry, journal: Journal, progress: Progress)
 
 
 FILING = register_kind(Kind("rfc", lambda e: f"The RFC {e.payload['title']!r}", "",
-                       publish=_file, record=_record_filing))
+                       publish=_file, record=_record_filing, announce=_announce_filing))
 EDIT = register_kind(Kind("rfc-edit", lambda e: f"{e.payload['message']}", "`/rfc` command on this RFC",
                           publish=_commit_edit, sequence=lambda e: f"rfc-{e.payload['number']}"))
