@@ -145,8 +145,12 @@ class Store(Database):
     # --- Events API redeliveries -------------------------------------------------------------------
 
     def first_delivery(self, event_id: str) -> bool:
-        """Record an event id; False if it was already recorded (a redelivery)."""
+        """Record an event id as handled; False if it was already recorded."""
         return self._insert_once(events, event_id=event_id, received=self.clock())
+
+    def event_handled(self, event_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute(select(events.c.event_id).where(events.c.event_id == event_id)).first() is not None
 
     # --- final comment periods --------------------------------------------------------------------------
 

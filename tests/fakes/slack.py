@@ -83,6 +83,8 @@ class FakeSlack(LocalDouble):
         self.views: dict[str, dict] = {}  # view id -> {view, user}
         self.home: dict[str, dict] = {}  # user -> published Home view
         self.socket_url: str | None = None  # set by the Socket Mode double
+        self.holds: dict[str, threading.Event] = {}  # method -> its calls wait until the event is set
+        self.held: list[str] = []  # the calls that waited at a hold
         self.lock = threading.RLock()
         self._windows: dict[str, deque] = defaultdict(deque)
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -509,6 +511,9 @@ class FakeSlack(LocalDouble):
     def handle(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
         if self.latency:
             time.sleep(self.latency)
+        if (gate := self.holds.get(method)) is not None:  # a Slack that is slow on this method
+            self.held.append(method)
+            gate.wait(120)
         with self.lock:
             fault = self.next_fault(method)
             try:
