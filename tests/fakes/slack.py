@@ -277,9 +277,11 @@ class FakeSlack(LocalDouble):
         if not isinstance(raw, dict) or set(raw) != {"event_type", "event_payload"} \
                 or not isinstance(raw["event_type"], str) or not isinstance(raw["event_payload"], dict):
             raise SlackError("invalid_metadata_format")
-        if not EVENT_TYPE.fullmatch(raw["event_type"]) or not all(
-                isinstance(v, str | int | float | bool | dict) or (isinstance(v, list) and all(isinstance(i, dict) for i in v))
-                for v in raw["event_payload"].values()):
+        def allowed(v: Any) -> bool:
+            return isinstance(v, str | int | float | bool | dict) or (isinstance(v, list)
+                                                                      and all(isinstance(i, dict) for i in v))
+
+        if not EVENT_TYPE.fullmatch(raw["event_type"]) or not all(map(allowed, raw["event_payload"].values())):
             raise SlackError("invalid_metadata_schema")
         return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}
 
