@@ -90,9 +90,10 @@ class Channels:
         if since is not None:
             try:
                 found = self.find_posted(client, channel, key, since)
-            except SlackApiError as exc:
+            except (SlackApiError, OSError) as exc:  # OSError: Slack unreachable past the client's retries
+                why = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
                 log.warning("could not read #%s's history to see whether %s was posted before the takeover "
-                            "(%s): posting it, perhaps a second time", name, key, exc.response.get("error"))
+                            "(%s): posting it, perhaps a second time", name, key, why)
             else:
                 if found:
                     log.info("%s was posted before the takeover (ts %s): not posted again", key, found["ts"])

@@ -110,8 +110,8 @@ class Store(Database):
         return taken.mine, taken.result
 
     def take(self, key: str, lease: dt.timedelta) -> Taken:
-        """claim(), and, when an earlier owner held it (its lease ran out, or it let go after a
-        failure), since when: that owner may have made the effect without writing it down."""
+        """claim(), and, when it is taken over from an owner whose lease ran out, since when the
+        claim was first taken: that owner may have made the effect without writing it down."""
         now = self.clock()
         with self._begin() as conn:
             self._insert_once(claims, key=key, owner=None, lease_until=None, done=False, result=None)
@@ -122,7 +122,10 @@ class Store(Database):
                 return Taken(False, None)
             conn.execute(update(claims).where(claims.c.key == key).values(
                 owner=self.owner, lease_until=now + lease, claimed=row["claimed"] or now))
-            return Taken(True, row["result"], _aware(row["claimed"]) if row["claimed"] else None)
+            # a dead owner (its lease ran out) may have posted; one that let go after a failure did not
+            if not row["owner"]:
+                return Taken(True, row["result"])
+            return Taken(True, row["result"], _aware(row["claimed"] or row["lease_until"] - lease))
 
     def finish(self, key: str, result: str | None) -> None:
         with self._begin() as conn:
