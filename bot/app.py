@@ -38,8 +38,8 @@ def web_client(token: str, base_url: str) -> WebClient:
 
 
 class Requests(Middleware):
-    """What every request needs before a listener: a redelivered event is dropped (the first
-    delivery wins), and the person who asked is resolved once, into the context (None when they
+    """What every request needs before a listener: a redelivered event that was handled is
+    dropped, and the person who asked is resolved once, into the context (None when they
     are not in people.yaml). Class-based: Bolt passes it the request without building arguments."""
 
     def __init__(self, deps: Deps):
@@ -48,7 +48,9 @@ class Requests(Middleware):
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not self.deps.store.first_delivery(event_id):
+        # recorded by its listener once handled (bot.delivery.event_listener): a retry of an event
+        # whose handling failed or was killed gets here again and is handled
+        if event_id and self.deps.store.event_handled(event_id):
             log.info("event %s already handled; ignoring the redelivery", event_id)
             return BoltResponse(status=200, body="")
         req.context["person"] = self.deps.person(req.context.user_id)

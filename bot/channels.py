@@ -1,12 +1,18 @@
 """Channel ids, resolved once and stored: content names channels (sigs.yaml, ceremonies.yaml),
 Slack wants ids. Names are looked up with conversations.list (public channels, and the private
-ones the bot was invited to); a stored id keeps working when the channel is renamed."""
+ones the bot was invited to); a stored id keeps working when the channel is renamed. Posts made
+under a claim carry the claim's key in Slack message metadata, so that whoever takes a claim over
+finds what a dead owner posted (conversations.history) instead of posting it again."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import sys
 import time
+
+from slack_sdk.errors import SlackApiError
 
 from bot.refusal import Refusal
 
@@ -14,6 +20,25 @@ log = logging.getLogger("mlhub.bot.channels")
 TYPES = "public_channel,private_channel"
 RETRY_MISSING = 300.0  # seconds before a name Slack did not know is looked up again
 CLAIM_LEASE = dt.timedelta(minutes=2)  # a claim to post: far longer than a post with the client's retries
+EVENT_TYPE = "mlhub_claimed_post"  # the metadata's event_type: letters, digits, underscores (Slack's rule)
+SKEW = dt.timedelta(minutes=5)  # Slack's clock may be behind ours: read its history from this much earlier
+HISTORY_PAGE = 200
+# Test-only fault point (tests/test_claim_takeover.py): MLHUB_TEST_FAULT="before-post:S" or
+# "after-post:S" makes a claimed post wait S seconds just before chat.postMessage, or just after
+# Slack answered and before anything is written down, so that a test can kill -9 the process
+# there. Read once, at import; unset in production, where it costs one string comparison per post.
+_FAULT = os.environ.get("MLHUB_TEST_FAULT", "")
+
+
+def metadata(key: str) -> dict:
+    """The metadata a claimed post carries (Slack's shape: event_type and an event_payload object)."""
+    return {"event_type": EVENT_TYPE, "event_payload": {"mlhub_key": key}}
+
+
+def _fault(point: str, key: str) -> None:
+    if _FAULT.startswith(point + ":"):
+        print(f"mlhub test fault: {point} {key}", file=sys.stderr, flush=True)
+        time.sleep(float(_FAULT.partition(":")[2]))
 
 
 class Channels:
@@ -55,16 +80,67 @@ class Channels:
         kwargs = {"blocks": blocks} if blocks is not None else {}
         return client.chat_postMessage(channel=self.id(client, name), text=text, **kwargs).data
 
+    def post_claimed(self, client, key: str, name: str, text: str, blocks: list | None = None,
+                     since: dt.datetime | None = None) -> dict:
+        """Post under a claim: the message carries the claim's key in its metadata. `since`: when an
+        earlier owner took the claim (None when nobody did): then the channel's history from then on
+        is read first, and the message found there is returned ("found": True) instead of posting it
+        again. If the history cannot be read, it says so in the log and posts: at least once."""
+        channel = self.id(client, name)
+        if since is not None:
+            try:
+                found = self.find_posted(client, channel, key, since)
+            except (SlackApiError, OSError) as exc:  # OSError: Slack unreachable past the client's retries
+                why = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning("could not read #%s's history to see whether %s was posted before the takeover "
+                            "(%s): posting it, perhaps a second time", name, key, why)
+            else:
+                if found:
+                    log.info("%s was posted before the takeover (ts %s): not posted again", key, found["ts"])
+                    return found
+        kwargs = {"blocks": blocks} if blocks is not None else {}
+        if _FAULT:
+            _fault("before-post", key)
+        posted = client.chat_postMessage(channel=channel, text=text, metadata=metadata(key), **kwargs).data
+        if _FAULT:
+            _fault("after-post", key)
+        return posted
+
+    @staticmethod
+    def find_posted(client, channel: str, key: str, since: dt.datetime) -> dict | None:
+        """The message carrying key that the bot posted in a channel since a moment, or None. The
+        bot is not a member of the public channels it posts in (chat:write.public): it joins the
+        channel when Slack says not_in_channel, since history is for members only."""
+        oldest, cursor, joined = f"{(since - SKEW).timestamp():.6f}", None, False
+        while True:
+            try:
+                page = client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True,
+                                                    limit=HISTORY_PAGE, cursor=cursor)
+            except SlackApiError as exc:
+                if exc.response.get("error") != "not_in_channel" or joined:
+                    raise
+                client.conversations_join(channel=channel)
+                joined = True
+                continue
+            for message in page["messages"]:
+                meta = message.get("metadata") or {}
+                if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("mlhub_key") == key:
+                    return {"channel": channel, "ts": message["ts"], "found": True}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+
     def post_once(self, client, key: str, name: str, text: str, blocks: list | None = None,
                   lease: dt.timedelta = CLAIM_LEASE) -> dict | None:
         """Post a message that must appear once across processes (an FCP's end, its live message):
         claimed with a lease before posting, its place (channel and ts) written down the moment
         Slack answers. Returns where it is, or None while another process is posting it. A claim
-        whose owner died is taken over after its lease; what the owner had posted is not posted
-        again. (Only a death between Slack's answer and that write posts it twice.)"""
-        mine, left = self.store.claim(key, lease)
-        if mine and left is None:
-            posted = self.post(client, name, text, blocks)
+        whose owner died is taken over after its lease: what that owner posted is found in the
+        channel's history by the claim's key (post_claimed) and not posted again."""
+        taken = self.store.take(key, lease)
+        left = taken.result
+        if taken.mine and left is None:
+            posted = self.post_claimed(client, key, name, text, blocks, since=taken.since)
             left = f"{posted['channel']}/{posted['ts']}"
             self.store.note_claim(key, left)
         if left is None:

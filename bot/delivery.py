@@ -1,7 +1,8 @@
 """Idempotency from the request: each state-changing request's key, derived from what Slack
 delivered (a redelivery, an X-Slack-Retry-Num retry or a client's retry carries the same body),
 and its first answer, stored with the change in one transaction (Store.once): a redelivery, to
-any replica, gets the first answer and changes nothing."""
+any replica, gets the first answer and changes nothing. An event's id is recorded once its
+handling succeeded (event_listener), so Slack's retry redoes what failed or was killed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.refusal import Refusal
 
@@ -58,3 +60,17 @@ def once(store, key: str, work: Callable[[], str]) -> Answer:
         raw, replayed = store.remember(key, json.dumps({"text": str(exc), "refused": True}))
     data = json.loads(raw)
     return Answer(data["text"], bool(data.get("refused")), replayed)
+
+
+def event_listener(store, handle: Callable[[dict, Any], None]) -> Callable[[dict, dict, Any], None]:
+    """An Events API listener that records the event's id after `handle` succeeded, before Slack
+    gets its answer (the app processes before responding). An exception, or a process killed
+    mid-way, leaves it unrecorded: Slack retries the event (X-Slack-Retry-Num, same event_id) and the
+    retry handles it; once recorded, bot.app's middleware drops every redelivery. A kill between
+    the effect and the record redoes the effect on the retry: handlers are written to be repeatable
+    (App Home publishes the same view again)."""
+    def listener(body: dict, event: dict, client: Any) -> None:
+        handle(event, client)
+        if body.get("event_id"):
+            store.first_delivery(body["event_id"])
+    return listener

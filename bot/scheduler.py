@@ -1,7 +1,9 @@
 """The scheduler the ceremonies share: jobs per meeting occurrence and action (when each is due is
 written once in mlhub.community.jobs; what it says, by the ceremony that registered it in
 deps.jobs), each fired exactly once: a unique key per occurrence and action, a claim before
-posting, and one ticker at a time across processes (a store lock). After downtime a job missed
+posting, and one ticker at a time across processes (a store lock); a claim whose owner died is
+taken over after its lease, and what that owner posted is found by the job's key in the message
+metadata (bot.channels.post_claimed), not posted again. After downtime a job missed
 within the grace window fires late and says so; older ones are recorded as missed, never flooded.
 The clock is whatever `now` the caller passes."""
 
@@ -97,8 +99,10 @@ class Scheduler:
                 store.move_job(job["key"], firing, state=JobState.missed.value, owner=None)
                 log.info("job %s missed (%s late): recorded, not posted", job["key"], late)
                 continue
+            # taken over from an owner that died: it may have posted after the job was due
+            since = _aware(job["due"]) if claimed["state"] == firing else None
             try:
-                ts = self.fire(job, late, now)
+                ts = self.fire(job, late, now, since)
             except Exception:
                 store.move_job(job["key"], firing, state=pending, owner=None, lease_until=None)  # next tick
                 log.exception("job %s failed", job["key"])
@@ -108,8 +112,9 @@ class Scheduler:
             fired.append(job["key"])
         return fired
 
-    def fire(self, job: dict, late: dt.timedelta, now: dt.datetime) -> str | None:
-        """Post a job's message; the posted message's ts."""
+    def fire(self, job: dict, late: dt.timedelta, now: dt.datetime, since: dt.datetime | None = None) -> str | None:
+        """Post a job's message; the posted message's ts (or, after a takeover, that of the message
+        a dead owner posted since `since`)."""
         hub = self.deps.hub()
         start = dt.datetime.fromisoformat(job["occurrence"])
         channel, title, tz, is_sig = where(hub, job["calendar"])
@@ -122,7 +127,8 @@ class Scheduler:
         note = f" _(posted late: the bot was down for {int(late.total_seconds() // 60)} min)_" \
             if late > dt.timedelta(minutes=5) else ""
         try:
-            return self.deps.channels.post(self.client, channel, text_for(self.deps, firing) + note).get("ts")
+            return self.deps.channels.post_claimed(self.client, f"job:{job['key']}", channel,
+                                                   text_for(self.deps, firing) + note, since=since).get("ts")
         except Refusal as exc:  # the channel is missing: say so in the log, retry on the next tick
             raise LookupError(str(exc)) from None
 

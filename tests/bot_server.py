@@ -4,7 +4,8 @@ on a socket the caller bound (no port race), talking to the caller's Slack and G
 the tests' clock. `ServerProcess` starts it and waits until /health answers.
 
     python -m tests.bot_server --fd N --slack URL --github URL --repo O/N --state DIR [--socket] [--bare]
-        [--db URL] [--root DIR] [--tick S --health-every S --health-timeout S] [--epoch T]"""
+        [--db URL] [--root DIR] [--tick S --health-every S --health-timeout S] [--epoch T]
+        [--webhook-secret S]"""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def main() -> None:
     p.add_argument("--health-timeout", type=float, default=5.0)
     p.add_argument("--epoch", type=float, default=None,
                    help="the wall time (time.time()) at which the tests' clock reads START; default: now")
+    p.add_argument("--webhook-secret", default="", help="MLflow's webhook secret (MLHUB_WEBHOOK_SECRET)")
     p.add_argument("--site", default=None, help="the site's address (MLHUB_SITE_URL): feedback's allowed origin")
     args = p.parse_args()
     state = Path(args.state)
@@ -70,7 +72,8 @@ def main() -> None:
                  github=GitHubConfig(args.github, Secret("test-token"), *args.repo.split("/", 1)))
     cfg = BotConfig(hub, Secret(TOKEN), Secret(SECRET), Secret(APP_TOKEN if args.socket else ""), args.slack,
                     args.db or f"sqlite:///{state / 'bot.sqlite'}", 0, workers=args.workers, threads=args.threads,
-                    health_every=args.health_every, health_timeout=args.health_timeout)
+                    health_every=args.health_every, health_timeout=args.health_timeout,
+                    webhook_secret=Secret(args.webhook_secret))
     started = args.epoch or time.time()  # several servers given one epoch share one clock
 
     def clock() -> dt.datetime:  # the tests' Monday morning, moving at the wall clock's pace

@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from bot.store import HEAD, Store
+from bot.store import HEAD, Store, Taken
 from bot.store.tables import metadata
 from mlhub.content.models import Disposition
 from mlhub.rfc import fcp as rules
@@ -190,7 +190,7 @@ def test_a_claim_whose_owner_died_is_taken_over_after_its_lease_and_nothing_is_r
         dead.note_claim("fcp-end:3", "C1/1.2")  # it posted, then died before finishing
         assert alive.claim("fcp-end:3", lease) == (False, None)  # still its lease
         clock.now = after
-        assert alive.claim("fcp-end:3", lease) == (True, "C1/1.2")  # taken over: what was posted is known
+        assert alive.take("fcp-end:3", lease) == Taken(True, "C1/1.2", NOW)  # taken over: what was posted is known
         alive.finish("fcp-end:3", "C1/1.2")
         assert alive.claim("fcp-end:3", lease) == (False, "C1/1.2") and alive.done("fcp-end:3")
 
@@ -198,9 +198,9 @@ def test_a_claim_whose_owner_died_is_taken_over_after_its_lease_and_nothing_is_r
         with dead.engine.begin() as conn:
             conn.execute(registry_events.insert().values(delivery_id="d1", event="e", payload="{}", channel="c",
                                                          text="t", notified=False, received=NOW))
-        assert dead.claim_notification("d1", lease) and not alive.claim_notification("d1", lease)
+        assert dead.claim_notification("d1", lease).since is None and not alive.claim_notification("d1", lease)
         clock.now = after
-        assert alive.claim_notification("d1", lease)
+        assert alive.claim_notification("d1", lease).since == NOW  # taken over: its post is looked for from then
         alive.posted_notification("d1", "1.5")
         assert not dead.claim_notification("d1", lease) and alive.registry_event("d1")["posted_ts"] == "1.5"
     finally:

@@ -142,11 +142,11 @@ def post_one(deps: Deps, client, entry: str, channel: str, text: str) -> bool:
     """Post one stored feedback if no other process is (a claim with a lease: a poster killed
     halfway is replaced once it runs out); on failure it stays for the next tick."""
     key = f"feedback:{entry}"
-    mine, _ = deps.store.claim(key, POST_LEASE)
-    if not mine:
+    taken = deps.store.take(key, POST_LEASE)
+    if not taken.mine:
         return False
     try:
-        deps.channels.post(client, channel, text)
+        deps.channels.post_claimed(client, key, channel, text, since=taken.since)  # a dead poster's post is found
     except (SlackApiError, Refusal, OSError) as exc:
         deps.store.release(key)
         log.warning("feedback %s not posted to #%s: %s", entry, channel, exc)

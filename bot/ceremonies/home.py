@@ -1,5 +1,6 @@
 """App Home: your SIGs, the next ceremonies in your own time zone, the RFCs waiting for you, and the
-clusters, your team's first. Published after the event's ack, and only for the Home tab; people's
+clusters, your team's first. Published before Slack gets its answer, and only for the Home tab, so
+that an event whose publishing failed is retried by Slack (bot.delivery.event_listener); people's
 Slack zones are refreshed on every tick so that it, `/sig next` and the fair-time polls rarely wait
 for Slack."""
 
@@ -9,6 +10,7 @@ import datetime as dt
 
 from bot import blocks
 from bot.ceremonies import platform
+from bot.delivery import event_listener
 from bot.deps import Deps
 from bot.mrkdwn import safe
 from mlhub import calendar
@@ -57,6 +59,6 @@ def register(app, deps: Deps) -> None:
         deps.zones.refresh(client, [user])
         client.views_publish(user_id=user, view=view(deps, user, deps.clock()))
 
-    app.event("app_home_opened", matchers=[home_tab])(ack=ack_event, lazy=[publish])
+    app.event("app_home_opened", matchers=[home_tab])(event_listener(deps.store, publish))
     app.event("app_home_opened")(ack_event)  # the Messages tab: nothing to render
     deps.jobs.every_tick(refresh_zones)

@@ -131,12 +131,14 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
         assert seen is not None, "stored just above"
     # Claimed for a lease, marked posted only after Slack answered: if this process dies while
     # posting, MLflow's retry is told to come back and, once the lease ran out, takes it over.
-    if not deps.store.claim_notification(delivery, LEASE):
+    taken = deps.store.claim_notification(delivery, LEASE)
+    if not taken.mine:
         if (deps.store.registry_event(delivery) or {}).get("notified"):
             return 200, "duplicate delivery: already handled"
         return 503, "stored; another delivery of it is being posted, retry"
     try:
-        posted = deps.channels.post(client, seen["channel"].lstrip("#"), seen["text"])
+        posted = deps.channels.post_claimed(client, f"registry:{delivery}", seen["channel"].lstrip("#"), seen["text"],
+                                            since=taken.since)  # a dead owner's post is found, not repeated
     except (SlackApiError, Refusal, OSError) as exc:  # Slack down: MLflow retries; the stored event is posted then
         deps.store.release_notification(delivery)
         log.warning("could not post registry event %s: %s", delivery, exc)

@@ -36,7 +36,7 @@ from bot.store.tables import (
 from mlhub.feedback.limiter import spend
 from mlhub.rfc import fcp as rules
 
-__all__ = ["FcpRow", "HEAD", "Store", "_alembic", "metadata", "jobs"]
+__all__ = ["FcpRow", "HEAD", "Store", "Taken", "_alembic", "metadata", "jobs"]
 
 # The statements every command runs, built once: building a statement costs more than running it.
 AGENDA_OF_DAY = (select(agenda_items).where(agenda_items.c.ceremony == bindparam("ceremony"),
@@ -46,6 +46,19 @@ FILINGS = select(filings).order_by(filings.c.number)
 FILING = select(filings).where(filings.c.number == bindparam("number"))
 FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
 ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A claim as it was taken: mine or not, what it left, and since when an earlier owner held it
+    (None: nobody did, so nothing can have been made)."""
+
+    mine: bool
+    result: str | None = None
+    since: dt.datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.mine
 
 
 @dataclass(frozen=True)
@@ -95,16 +108,26 @@ class Store(Database):
     def claim(self, key: str, lease: dt.timedelta) -> tuple[bool, str | None]:
         """Take the right to make an effect: (True, what an earlier owner whose lease ran out left,
         else None); (False, result) when it is done; (False, None) while another owner holds it."""
+        taken = self.take(key, lease)
+        return taken.mine, taken.result
+
+    def take(self, key: str, lease: dt.timedelta) -> Taken:
+        """claim(), and, when it is taken over from an owner whose lease ran out, since when the
+        claim was first taken: that owner may have made the effect without writing it down."""
         now = self.clock()
         with self._begin() as conn:
             self._insert_once(claims, key=key, owner=None, lease_until=None, done=False, result=None)
             row = conn.execute(select(claims).where(claims.c.key == key).with_for_update()).mappings().one()
             if row["done"]:
-                return False, row["result"]
+                return Taken(False, row["result"])
             if row["owner"] and _aware(row["lease_until"]) > now:
-                return False, None
-            conn.execute(update(claims).where(claims.c.key == key).values(owner=self.owner, lease_until=now + lease))
-            return True, row["result"]
+                return Taken(False, None)
+            conn.execute(update(claims).where(claims.c.key == key).values(
+                owner=self.owner, lease_until=now + lease, claimed=row["claimed"] or now))
+            # a dead owner (its lease ran out) may have posted; one that let go after a failure did not
+            if not row["owner"]:
+                return Taken(True, row["result"])
+            return Taken(True, row["result"], _aware(row["claimed"] or row["lease_until"] - lease))
 
     def finish(self, key: str, result: str | None) -> None:
         with self._begin() as conn:
@@ -141,8 +164,12 @@ class Store(Database):
     # --- Events API redeliveries -------------------------------------------------------------------
 
     def first_delivery(self, event_id: str) -> bool:
-        """Record an event id; False if it was already recorded (a redelivery)."""
+        """Record an event id as handled; False if it was already recorded."""
         return self._insert_once(events, event_id=event_id, received=self.clock())
+
+    def event_handled(self, event_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute(select(events.c.event_id).where(events.c.event_id == event_id)).first() is not None
 
     # --- final comment periods --------------------------------------------------------------------------
 
@@ -210,16 +237,20 @@ class Store(Database):
         except IntegrityError:
             pass
 
-    def claim_notification(self, delivery_id: str, lease: dt.timedelta) -> bool:
-        """Take the right to post a delivery for a lease; False while another process holds it or
-        once it is posted. A claim whose owner died is taken over when its lease runs out."""
+    def claim_notification(self, delivery_id: str, lease: dt.timedelta) -> Taken:
+        """Take the right to post a delivery for a lease; not mine while another process holds it
+        or once it is posted. A claim whose owner died is taken over when its lease runs out: then
+        `since` is when the delivery came (that owner may have posted it)."""
         now = self.clock()
         ev = registry_events.c
         with self._begin() as conn:
-            return conn.execute(update(registry_events).where(
-                ev.delivery_id == delivery_id, ev.notified.is_(False),
-                or_(ev.owner.is_(None), ev.lease_until < now))
-                .values(owner=self.owner, lease_until=now + lease)).rowcount == 1
+            row = conn.execute(select(ev.owner, ev.lease_until, ev.notified, ev.received)
+                               .where(ev.delivery_id == delivery_id).with_for_update()).mappings().first()
+            if row is None or row["notified"] or (row["owner"] and _aware(row["lease_until"]) >= now):
+                return Taken(False)
+            conn.execute(update(registry_events).where(ev.delivery_id == delivery_id)
+                         .values(owner=self.owner, lease_until=now + lease))
+            return Taken(True, since=_aware(row["received"]) if row["owner"] else None)
 
     def posted_notification(self, delivery_id: str, ts: str | None) -> None:
         with self._begin() as conn:

@@ -127,6 +127,7 @@ claims = Table(
     Column("lease_until", DateTime(timezone=True)),
     Column("done", Boolean, nullable=False, server_default="0"),
     Column("result", String(64)),  # what it left, e.g. the Slack message's ts
+    Column("claimed", DateTime(timezone=True)),  # first taken: a later owner looks for a post from then on
 )
 outbox = _outbox.to_metadata(metadata)  # the publish requests (mlhub.publish.outbox owns their queries)
 Index("outbox_by_state", outbox.c.state, outbox.c.kind)

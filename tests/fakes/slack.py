@@ -1,6 +1,8 @@
 """A local double of Slack's Web API and response URLs, as strict as Slack: IDs for users and
 channels (names only where Slack resolves them), membership (`not_in_channel`,
-`channel_not_found`), trigger ids single-use and expiring after 3 s, Block Kit limits
+`channel_not_found`), message metadata (`invalid_metadata_format`, `invalid_metadata_schema`) and
+history (conversations.history: members only, the history scope of the channel's type, `oldest`,
+cursor paging), trigger ids single-use and expiring after 3 s, Block Kit limits
 (`invalid_blocks` for messages, `invalid_arguments` for views), `unknown_method`, `missing_scope`
 against the manifest's scopes, `not_authed` / `invalid_auth`, per-method rate-limit tiers with
 Retry-After, and a configurable latency per call. Every call and every answer is recorded.
@@ -9,7 +11,9 @@ Method scopes, tiers and error names come from slack_shapes/methods.json (see it
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import secrets
 import threading
 import time
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -32,6 +36,9 @@ TIER_PER_MINUTE = {"t1": 1, "t2": 20, "t3": 50, "t4": 100, "t5": 100}
 TRIGGER_TTL = 3.0  # seconds a trigger_id may be exchanged for a view
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60
 MAX_TEXT = 40_000
+EVENT_TYPE = re.compile(r"[A-Za-z0-9_-]+")  # Slack: letters, numbers, underscores and hyphens, no periods
+HISTORY_SCOPE = {"public": "channels:history", "private": "groups:history", "im": "im:history"}
+MAX_HISTORY_LIMIT = 999
 
 
 def manifest_scopes(path: Path = MANIFEST) -> set[str]:
@@ -76,6 +83,8 @@ class FakeSlack(LocalDouble):
         self.views: dict[str, dict] = {}  # view id -> {view, user}
         self.home: dict[str, dict] = {}  # user -> published Home view
         self.socket_url: str | None = None  # set by the Socket Mode double
+        self.holds: dict[str, threading.Event] = {}  # method -> its calls wait until the event is set
+        self.held: list[str] = []  # the calls that waited at a hold
         self.lock = threading.RLock()
         self._windows: dict[str, deque] = defaultdict(deque)
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -248,8 +257,71 @@ class FakeSlack(LocalDouble):
         if BOT_USER not in channel.members and "chat:write.public" not in self.scopes:
             raise SlackError("not_in_channel")
         text, blocks = self._message_body(args)
-        message = self.ws.post(channel, BOT_USER, text, blocks)
+        message = self.ws.post(channel, BOT_USER, text, blocks, self._metadata(args))
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": message}
+
+    @staticmethod
+    def _metadata(args: dict) -> dict | None:
+        """Message metadata as Slack documents it: a JSON object of exactly event_type (letters,
+        numbers, underscores, hyphens) and event_payload (an object of strings, numbers, booleans,
+        objects and arrays of objects). Slack ignores a bad event_type with a warning; the double
+        refuses it, so that the bot never relies on metadata Slack dropped."""
+        raw = args.get("metadata")
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError:
+                raise SlackError("invalid_metadata_format") from None
+        if not isinstance(raw, dict) or set(raw) != {"event_type", "event_payload"} \
+                or not isinstance(raw["event_type"], str) or not isinstance(raw["event_payload"], dict):
+            raise SlackError("invalid_metadata_format")
+        def allowed(v: Any) -> bool:
+            return isinstance(v, str | int | float | bool | dict) or (isinstance(v, list)
+                                                                      and all(isinstance(i, dict) for i in v))
+
+        if not EVENT_TYPE.fullmatch(raw["event_type"]) or not all(map(allowed, raw["event_payload"].values())):
+            raise SlackError("invalid_metadata_schema")
+        return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}
+
+    def conversations_history(self, args: dict) -> dict:
+        """Newest first; members only (`not_in_channel`, even for a public channel the bot posts in
+        with chat:write.public); `oldest`/`latest` exclusive unless `inclusive`; metadata only with
+        include_all_metadata; pages of `limit` with has_more and response_metadata.next_cursor."""
+        channel = self._conversation(args.get("channel"))  # an ID: Slack does not resolve names here
+        scope = HISTORY_SCOPE["im" if channel.is_im else "private" if channel.is_private else "public"]
+        if scope not in self.scopes:
+            raise SlackError("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
+        if BOT_USER not in channel.members:
+            raise SlackError("not_in_channel")
+        bounds = {}
+        for name, default in (("oldest", "0"), ("latest", "9999999999")):
+            try:
+                bounds[name] = float(args.get(name) or default)
+            except ValueError:
+                raise SlackError(f"invalid_ts_{name}") from None
+        inclusive = _truthy(args.get("inclusive"))
+        try:
+            limit = min(MAX_HISTORY_LIMIT, max(1, int(args.get("limit") or 100)))
+        except ValueError:
+            limit = 100
+        found = sorted((m for m in channel.messages.values()
+                        if (bounds["oldest"] <= float(m["ts"]) if inclusive else bounds["oldest"] < float(m["ts"]))
+                        and (float(m["ts"]) <= bounds["latest"] if inclusive else float(m["ts"]) < bounds["latest"])),
+                       key=lambda m: float(m["ts"]), reverse=True)
+        if args.get("cursor"):
+            try:
+                before = base64.b64decode(str(args["cursor"]), validate=True).decode().removeprefix("next_ts:")
+                found = [m for m in found if float(m["ts"]) < float(before)]
+            except ValueError:
+                raise SlackError("invalid_cursor") from None
+        page, more = found[:limit], len(found) > limit
+        with_meta = _truthy(args.get("include_all_metadata"))
+        messages = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        cursor = base64.b64encode(f"next_ts:{page[-1]['ts']}".encode()).decode() if more else ""
+        return {"ok": True, "messages": messages, "has_more": more, "pin_count": 0, "channel_actions_ts": None,
+                "channel_actions_count": 0, "response_metadata": {"next_cursor": cursor}}
 
     def chat_update(self, args: dict) -> dict:
         channel = self._conversation(args.get("channel"))  # an ID: Slack does not resolve names here
@@ -441,6 +513,9 @@ class FakeSlack(LocalDouble):
     def handle(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
         if self.latency:
             time.sleep(self.latency)
+        if (gate := self.holds.get(method)) is not None:  # a Slack that is slow on this method
+            self.held.append(method)
+            gate.wait(120)
         with self.lock:
             fault = self.next_fault(method)
             try:
@@ -465,6 +540,16 @@ class FakeSlack(LocalDouble):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # conversations.history and other reads: arguments in the query string
+                url = urlsplit(self.path)
+                if not url.path.startswith("/api/"):
+                    return self._send(404, b"", "text/plain")
+                args = {k: v[0] for k, v in parse_qs(url.query).items()}
+                auth = self.headers.get("Authorization", "")
+                token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.pop("token", None)
+                status, body, headers = fake.handle(url.path.removeprefix("/api/"), args, token)
+                self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -509,6 +594,10 @@ class FakeSlack(LocalDouble):
                 pass
 
         return Handler
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
 
 
 def _utcnow():

@@ -5,7 +5,8 @@ ones the bot has not joined, a private one it was invited to, DMs), and their me
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,7 +65,10 @@ class Channel:
 
 
 class Workspace:
-    def __init__(self, root: Path = REPO):
+    def __init__(self, root: Path = REPO, clock: Callable[[], float] = time.time):
+        """clock: Slack's clock (seconds since the epoch), which gives messages their ts; a test
+        whose bot runs on a simulated clock gives the workspace the same one."""
+        self.clock = clock
         self.users: dict[str, User] = {BOT_USER: User(BOT_USER, "mlhub", "mlhub", "UTC", is_bot=True),
                                        OUTSIDER: User(OUTSIDER, "visitor", "A Visitor", "Europe/Madrid")}
         people = yaml.safe_load((root / "community/people.yaml").read_text(encoding="utf-8"))["people"]
@@ -81,7 +85,7 @@ class Workspace:
             cid = f"C0{n:07d}"  # Slack gives private channels C ids too
             self.channels[cid] = Channel(cid, name, is_private=private,
                                          members=set(humans) | ({BOT_USER} if private else set()))
-        self._ts = itertools.count(1_764_000_000_000_100, 100)
+        self._last_us = 0
 
     # --- lookups ---------------------------------------------------------------------------------
 
@@ -98,12 +102,16 @@ class Workspace:
         return self.channels[cid]
 
     def next_ts(self) -> str:
-        n = next(self._ts)
+        """Slack's ts: the time on its clock, in microseconds, unique and increasing in a channel."""
+        n = self._last_us = max(self._last_us + 100, int(self.clock() * 1_000_000))
         return f"{n // 1_000_000}.{n % 1_000_000:06d}"
 
-    def post(self, channel: Channel, user: str, text: str, blocks: list | None = None) -> dict:
+    def post(self, channel: Channel, user: str, text: str, blocks: list | None = None,
+             metadata: dict | None = None) -> dict:
         ts = self.next_ts()
         message = {"type": "message", "user": user, "text": text, "ts": ts, "team": TEAM}
+        if metadata is not None:
+            message["metadata"] = metadata
         if user == BOT_USER:
             message |= {"bot_id": BOT_ID, "app_id": APP_ID}
         if blocks:
