@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0006"
+HEAD = "0007"
 Clock = Callable[[], dt.datetime]
 INSERTS: dict = {}  # a table's INSERT ... ON CONFLICT DO NOTHING, parameters given at execution
 _local_locks: dict[str, threading.Lock] = {}
