@@ -20,6 +20,7 @@ class Load:
     resets: int = 0  # the connection was reset or closed under a request
     errors: int = 0  # an answer other than 200, or none within TIMEOUT
     wall: float = 0.0
+    cpu: float = 0.0  # seconds of CPU this load generator spent (user + system) while sending
     statuses: dict[int, int] = field(default_factory=dict)
 
     def figures(self) -> dict:
@@ -27,7 +28,7 @@ class Load:
         n = len(self.latencies)
         return {"n": n, "p50": statistics.median(lat) * 1000, "p99": lat[max(0, int(n * 0.99) - 1)] * 1000,
                 "max": lat[-1] * 1000, "rps": n / self.wall if self.wall else 0.0, "resets": self.resets,
-                "errors": self.errors}
+                "errors": self.errors, "client_cpu_us": self.cpu / n * 1e6 if n else 0.0}
 
 
 async def _read(reader: asyncio.StreamReader) -> int:
@@ -84,9 +85,9 @@ async def _client(host: str, port: int, requests: list[bytes], out: Load) -> Non
 
 async def _run(host: str, port: int, requests: list[bytes], clients: int) -> Load:
     out = Load()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(_client(host, port, requests[i::clients], out) for i in range(clients)))
-    out.wall = time.perf_counter() - t0
+    out.wall, out.cpu = time.perf_counter() - t0, time.process_time() - cpu0
     return out
 
 

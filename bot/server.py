@@ -12,21 +12,21 @@ listen backlog of 2048, keep-alive, and a master that restarts a worker that die
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.request.internals import parse_body
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("mlhub.bot.server")
 SLACK_PATH, HEALTH_PATH = "/slack/events", "/health"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller
+CHECKED = "mlhub.slack_request"  # the environ key of the request the signature check parsed
 Route = Callable[[dict[str, str], str], tuple[int, str]]  # (headers, body) -> (status, text)
 REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
@@ -98,28 +98,43 @@ def _web(route: Web, environ, start_response) -> Iterable[bytes]:
     return _reply(start_response, reply)
 
 
-def _unsigned_or_unreadable(verifier: SignatureVerifier, environ: dict, raw: bytes) -> tuple[int, str] | None:
+class Adapter(SlackRequestHandler):
+    """Bolt's WSGI adapter, dispatching the request the signature check already parsed (the
+    adapter would read and parse the body again: parsing a slash command's form costs more than
+    answering most commands)."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(request.environ[CHECKED])
+
+
+def _checked(verifier: SignatureVerifier, environ: dict, raw: bytes) -> BoltRequest | tuple[int, str]:
     """Slack's signature checked before anything parses the body (Bolt parses it first, and a body
-    that is not JSON would be a 500 and a traceback): 401 unsigned, 400 signed but unreadable."""
+    that is not JSON would be a 500 and a traceback), then the body parsed once, into the request
+    Bolt dispatches: 401 unsigned, 400 signed but unreadable."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return 400, "the body is not UTF-8"  # nothing Slack signs: its bodies are UTF-8
-    headers = _headers(environ)
-    timestamp = headers.get("X-Slack-Request-Timestamp", "")
-    if not timestamp.isdigit() or not verifier.is_valid(text, timestamp, headers.get("X-Slack-Signature", "")):
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    if not timestamp.isdigit() or not verifier.is_valid(text, timestamp, headers.get("x-slack-signature", "")):
         return 401, "invalid or missing Slack signature"
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.lower().replace("_", "-")] = environ[key]
     try:
-        body = parse_body(text, environ.get("CONTENT_TYPE"))
+        request = BoltRequest(body=text, query=environ.get("QUERY_STRING", ""), headers=headers)
     except ValueError as exc:
         return 400, f"the body is neither JSON nor a form with a JSON payload: {exc}"
-    return None if isinstance(body, dict) else (400, "the body is not a JSON object")
+    except (AttributeError, TypeError):  # JSON, but no object: Bolt reads fields of it
+        return 400, "the body is not a JSON object"
+    return request if isinstance(request.body, dict) else (400, "the body is not a JSON object")
 
 
 def wsgi(app: App, routes: dict[str, Route | Web], secret: str) -> Callable:
     """One WSGI application for Slack's requests, the extra routes, and the health check;
     `secret` is Slack's signing secret."""
-    slack, verifier = SlackRequestHandler(app, SLACK_PATH), SignatureVerifier(secret)
+    slack, verifier = Adapter(app, SLACK_PATH), SignatureVerifier(secret)
 
     def application(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -138,9 +153,11 @@ def wsgi(app: App, routes: dict[str, Route | Web], secret: str) -> Callable:
             return _plain(start_response, 413, "")
         raw = environ["wsgi.input"].read(length) if length else b""
         if path == SLACK_PATH:
-            if refused := _unsigned_or_unreadable(verifier, environ, raw):
-                return _plain(start_response, *refused)
-            return slack({**environ, "wsgi.input": io.BytesIO(raw)}, start_response)
+            checked = _checked(verifier, environ, raw)
+            if isinstance(checked, tuple):
+                return _plain(start_response, *checked)
+            environ[CHECKED] = checked
+            return slack(environ, start_response)
         body = raw.decode("utf-8", "replace")
         assert route is not None and not isinstance(route, Web)
         status, text = route(_headers(environ), body)
