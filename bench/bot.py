@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# the repository instead of bench/ itself, whose requests.py would shadow the `requests` package
+# the repository instead of bench/ itself: a module there must never shadow a package (a requests.py did)
 sys.path[0] = str(ROOT)
 
 from bench import httpload  # noqa: E402

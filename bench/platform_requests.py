@@ -1,10 +1,10 @@
-"""bench/requests: what requests and feedback cost as the community grows.
+"""bench/platform_requests: what requests and feedback cost as the community grows.
 
 Prints, for N synthetic requests (realistic words, services and tallies): the time to offer
 similar requests before a filing, the time to turn stored votes into the tally's file changes,
 the requests page's size and render time; and the feedback check and flood limiter per call.
 
-    .venv/bin/python bench/requests.py [--requests 200 1000 5000]
+    .venv/bin/python bench/platform_requests.py [--requests 200 1000 5000]
 """
 
 from __future__ import annotations
