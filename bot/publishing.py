@@ -134,6 +134,9 @@ def _finish(desk: Desk, entry_id: str, progress: Progress, who: str) -> Outcome:
                        busy=True)
     except PublishError as exc:
         now = desk.outbox.get(entry_id)
+        if now.state is EntryState.failed:  # nothing to promise: no retry can publish it
+            return Outcome(now, None, f"{what}: not published, and trying again cannot publish it ({exc}). The "
+                                      "outbox keeps it as failed (`mlhub outbox list`).", left=True)
         again = f" or the next {kind.again}" if kind.again else ""
         when = ("The bot tries again with the next change of it" if kind.sequence else
                 f"The bot tries again within {backoff(now.attempts).seconds // 60} min")

@@ -236,13 +236,18 @@ def drafts(bot: Bot) -> int:
 
 def retry(bot: Bot, tmp: Path) -> tuple[int, str]:
     """`mlhub outbox retry`, the real command, on the bot's settings."""
+    return cli(bot, "outbox", "retry")
+
+
+def cli(bot: Bot, *args: str) -> tuple[int, str]:
+    """An `mlhub` command, the real one, on the bot's settings: (exit code, output)."""
     from mlhub.cli import main
 
     cfg = bot.deps.config
     env = {"MLHUB_ROOT": str(cfg.hub.root), "MLHUB_STATE_DIR": str(cfg.hub.state_dir), "MLHUB_BOT_DB": cfg.db_url,
            "GITHUB_URL": bot.github.url, "GITHUB_TOKEN": "test-token",
            "GITHUB_REPO": f"{bot.github.owner}/{bot.github.name}"}
-    res = CliRunner().invoke(main, ["outbox", "retry"], env=env, catch_exceptions=True)
+    res = CliRunner().invoke(main, list(args), env=env, catch_exceptions=True)
     out = res.output + (f"\n{res.exception!r}" if res.exception and not isinstance(res.exception, SystemExit) else "")
     return res.exit_code, out
 

@@ -166,6 +166,10 @@ def test_request_merge_locally_puts_both_files_on_one_branch(git_repo, tmp_path)
     assert again.returncode == 0, again.stderr
     res = mlhub("request", "merge", "feature-store", "nope", env=env, cwd=tmp_path)
     assert res.returncode == 2 and "no request 'nope'" in res.stderr
+    # the branch is not merged yet: the other way round would make a chain with it
+    res = mlhub("request", "merge", "feature-store", "registry-model-cards", env=env, cwd=tmp_path)
+    assert res.returncode == 2 and ("take part in a merge not in the repository yet: registry-model-cards into "
+                                    "feature-store (branch request-merge/registry-model-cards)") in res.stderr
 
 
 def test_a_merge_updates_files_the_default_branch_has_in_one_pull_request(fake):

@@ -47,8 +47,9 @@ def outbox() -> None:
 @outbox.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include finished requests.")
 def outbox_list(show_all: bool) -> None:
-    """List pending publish requests (and finished ones with --all): kind, state, attempts, last
-    message (the last error of an unfinished one), and who works on it now."""
+    """List pending and failed publish requests (and published ones with --all): kind, state,
+    attempts, last message (the last error of an unfinished one, why a failed one failed), and
+    who works on it now."""
     entries = [e for e in open_outbox().entries() if show_all or e.state != "done"]
     if not entries:
         click.echo("nothing waiting to be published")
@@ -90,3 +91,33 @@ def outbox_retry(entry_id: str | None) -> None:
         click.echo(f"{held} later edit(s) wait for an earlier one of the same file", err=True)
     if held or any(o.left or o.busy for o in outcomes):
         raise SystemExit(1)
+
+
+@outbox.command("drop")
+@click.argument("entry_id")
+@click.option("--reason", required=True, help="Why it is withdrawn; kept as the entry's message.")
+def outbox_drop(entry_id: str, reason: str) -> None:
+    """Withdraw the entry whose id starts with ENTRY_ID: a pending one is never published, and a
+    published merge of requests (kind request-merge) whose pull request was closed unmerged no
+    longer holds its two requests back. The entry is kept, as failed, with the reason."""
+    from mlhub.publish.outbox import EntryState
+    from mlhub.requests.duplicates import MERGE_KIND
+
+    box = open_outbox()
+    try:
+        entry = box.find(entry_id)
+    except KeyError as exc:
+        raise click.UsageError(str(exc)) from None
+    if entry.state is EntryState.failed:
+        click.echo(f"{entry.id[:8]} ({entry.kind}) has failed already: {entry.message}")
+        return
+    if entry.state is EntryState.done and entry.kind != MERGE_KIND:
+        raise click.ClickException(f"{entry.id[:8]} ({entry.kind}) is published ({entry.message}): nothing to "
+                                   "withdraw; change the repository with a new pull request instead")
+    if not box.withdraw(entry.id, reason):
+        raise click.ClickException(f"{entry.id[:8]} ({entry.kind}) is being published by {entry.owner} now; "
+                                   "drop it once that attempt has ended (`mlhub outbox list`)")
+    pull = entry.journal.get("pull") or {}
+    click.echo(f"{entry.id[:8]} ({entry.kind}) withdrawn: {reason}")
+    if pull.get("number"):
+        click.echo(f"its pull request #{pull['number']} stays as it is: close it on GitHub if it is open")

@@ -96,7 +96,8 @@ def request_merge(duplicate, into, by) -> None:
     """Merge DUPLICATE into INTO: DUPLICATE is declined as a duplicate, its requester and
     supporters are carried over to INTO, both files in one pull request. Stored in the outbox
     first (the same entry as the bot's `/request merge` of the two), so running it again, or
-    `mlhub outbox retry`, finishes it and never opens a second pull request."""
+    `mlhub outbox retry`, finishes it and never opens a second pull request. Refused while either
+    request takes part in another merge that is stored or open as a pull request."""
     import bot.ceremonies  # noqa: F401  (registers the kinds of publication)
     from bot.publishing import Desk, finish
     from mlhub.cli.outbox import open_outbox, open_store, publisher
@@ -105,12 +106,12 @@ def request_merge(duplicate, into, by) -> None:
 
     cfg = config(state=True)
     hub = _hub(cfg.root)
-    try:
-        payload = duplicates.merge_payload(hub, duplicate, into, by)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
     store = open_store(cfg)
     box = open_outbox(store)
+    try:  # refused while either request takes part in another merge not yet in the repository
+        payload = duplicates.merge_payload(hub, duplicate, into, by, box.entries(kind=duplicates.MERGE_KIND))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     entry = box.add(duplicates.MERGE_KIND, payload, entry_id=duplicates.merge_id(duplicate, into))
     outcome = finish(Desk(cfg.root, lambda: hub, publisher(cfg), box, store), entry.id, progress=click.echo,
                      who="mlhub-request-merge")

@@ -38,9 +38,18 @@ class Published:
 class PublishError(Exception):
     """Publishing stopped; the message says where it stands and what to do."""
 
+    final = False  # True: trying again cannot publish it (the outbox marks the entry failed)
+
 
 class BranchTaken(PublishError):
     """The branch exists and holds someone else's work (e.g. an RFC number claimed concurrently)."""
+
+
+class BranchHeld(BranchTaken):
+    """The change's own branch exists with a different change on it: no retry of this change can
+    create it (a filing takes the next number instead; any other change has failed)."""
+
+    final = True
 
 
 class Journal(Protocol):

@@ -10,7 +10,7 @@ import github3
 from github3 import exceptions as gh
 
 from mlhub.config import GitHubConfig
-from mlhub.publish import BranchTaken, Change, Journal, Progress, Published, PublishError
+from mlhub.publish import BranchHeld, BranchTaken, Change, Journal, Progress, Published, PublishError
 from mlhub.publish.retry import RetryPolicy, call
 
 
@@ -115,7 +115,7 @@ class GitHubPublisher:
             if existing.object.sha == journal.get("claim_commit") or self._all_present(repo, change, progress):
                 progress(f"branch {change.branch} exists from an earlier attempt; continuing")
                 return
-            raise BranchTaken(f"branch {change.branch} is taken")
+            raise BranchHeld(f"branch {change.branch} is taken")
         draft = journal.get("draft")
         if not draft:
             draft = f"mlhub-draft/{uuid.uuid4().hex[:12]}"
@@ -128,7 +128,7 @@ class GitHubPublisher:
         commit = self._made("read the draft branch", lambda: repo.ref(f"heads/{draft}"), progress).object.sha
         journal.set("claim_commit", commit)
         if not self._create_ref(repo, change.branch, commit, f"create branch {change.branch}", progress):
-            raise BranchTaken(f"branch {change.branch} was claimed by another proposal")
+            raise BranchHeld(f"branch {change.branch} was claimed by another proposal")
         progress(f"created branch {change.branch}")
 
     def _create_ref(self, repo, branch: str, sha: str, step: str, progress: Progress) -> bool:

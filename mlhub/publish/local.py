@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from mlhub.publish import BranchTaken, Change, Journal, Progress, Published, PublishError
+from mlhub.publish import BranchHeld, Change, Journal, Progress, Published, PublishError
 
 ZERO = "0" * 40
 
@@ -51,7 +51,7 @@ class LocalGitPublisher:
         if self._git("rev-parse", "--verify", "--quiet", ref, check=False).returncode == 0:
             if all(self._file_at(ref, p) == t for p, t in change.files.items()):
                 return self._done(change)
-            raise BranchTaken(f"branch {change.branch} already exists with other content")
+            raise BranchHeld(f"branch {change.branch} already exists with other content")
         base = self._base()
         with tempfile.TemporaryDirectory() as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -69,7 +69,7 @@ class LocalGitPublisher:
         # creating the ref only if it does not exist makes the claim atomic
         res = self._git("update-ref", ref, commit, ZERO, check=False)
         if res.returncode != 0:
-            raise BranchTaken(f"branch {change.branch} was created by someone else meanwhile")
+            raise BranchHeld(f"branch {change.branch} was created by someone else meanwhile")
         progress(f"committed {', '.join(change.files)} on branch {change.branch} ({commit[:8]})")
         return self._done(change)
 

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mlhub.publish import PublishError
 
+WITHDRAWN = "withdrawn by hand: "  # the message of an entry `mlhub outbox drop` failed, before its reason
 LEASE = dt.timedelta(minutes=5)  # renewed at each step a publisher records, so only a dead owner's runs out
 
 
@@ -127,7 +128,8 @@ class Outbox:
     def add(self, kind: str, payload: dict[str, Any], entry_id: str | None = None) -> Entry:
         """Store a request. With an entry_id (derived from the request, e.g. a Slack view id),
         storing the same request twice keeps one entry: a pending one takes the new payload (the
-        next attempt sends the current text), a finished one is returned as it is."""
+        next attempt sends the current text), a failed one is stored again as pending (asked
+        for anew, once what was in its way is gone), a done one is returned as it is."""
         now = self.clock()
         row: dict[str, Any] = dict(id=entry_id or str(uuid.uuid4()), kind=kind, state=EntryState.pending.value,
                    payload=json.dumps(payload), journal="{}", attempts=0, message="stored, not yet published",
@@ -138,6 +140,9 @@ class Outbox:
                 # stored before (maybe by another replica at the same moment)
                 conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.pending.value)
                              .values(payload=row["payload"], updated=now))
+                conn.execute(update(outbox).where(outbox.c.id == row["id"], outbox.c.state == EntryState.failed.value)
+                             .values(payload=row["payload"], state=EntryState.pending.value, updated=now,
+                                     message="stored again, not yet published"))
             found = conn.execute(select(outbox).where(outbox.c.id == row["id"])).mappings().one()
         return _entry(found)
 
@@ -212,6 +217,16 @@ class Outbox:
         with self._begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == entry_id, outbox.c.owner == owner).values(**fields))
 
+    def withdraw(self, entry_id: str, reason: str) -> bool:
+        """Mark an entry failed by hand (pending or published: it no longer counts as waiting),
+        with the reason; False when a worker holds it now."""
+        now = self.clock()
+        with self._begin() as conn:
+            free = or_(outbox.c.owner.is_(None), outbox.c.lease_until < now)
+            return conn.execute(update(outbox).where(outbox.c.id == entry_id, free).values(
+                state=EntryState.failed.value, message=WITHDRAWN + reason, owner=None, lease_until=None,
+                updated=now)).rowcount == 1
+
     def journal(self, entry_id: str, owner: str | None = None) -> EntryJournal:
         return EntryJournal(self, entry_id, owner)
 
@@ -243,24 +258,33 @@ class Busy(Exception):
     """Another worker holds the entry's claim and its lease still runs."""
 
 
+class Failed(PublishError):
+    """The entry failed for good earlier (its message says why): nothing is tried again."""
+
+    final = True
+
+
 T = TypeVar("T")
 
 
 def run_claimed(box: Outbox, entry_id: str, work: Callable[[Entry, EntryJournal], T], who: str = "") -> T | None:
     """Claim an entry, run `work` on it with its journal, and record how it ended: done with the
-    result's text, or pending with the PublishError's message (the error is raised again). None
-    when the entry was finished already; Busy when another worker holds it."""
+    result's text, or pending with the PublishError's message (the error is raised again), or
+    failed when the error is final (no retry can publish it). None when the entry was finished
+    already; Busy when another worker holds it; Failed when it failed before."""
     owner = new_owner(who)
     entry = box.claim(entry_id, owner)
     if entry is None:
         now = box.get(entry_id)
         if now.state is EntryState.done:
             return None
+        if now.state is EntryState.failed:
+            raise Failed(now.message)
         raise Busy(f"another worker publishes it now (claimed by {now.owner} until {now.lease_until:%H:%M:%S} UTC)")
     try:
         out = work(entry, box.journal(entry_id, owner))
     except PublishError as exc:
-        box.release(entry_id, owner, message=str(exc))
+        box.release(entry_id, owner, message=str(exc), **({"state": EntryState.failed.value} if exc.final else {}))
         raise
     except BaseException:
         box.release(entry_id, owner)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from mlhub.content.hub import Hub
 from mlhub.content.models import Request, RequestStatus, Tally
 from mlhub.publish import Change
+from mlhub.publish.outbox import Entry, EntryState
 from mlhub.requests import status, text
 
 # Two requests are offered as possible duplicates from this score on (0..1). Measured on the
@@ -117,10 +118,43 @@ def merge_id(dup_id: str, into_id: str) -> str:
     return str(uuid.uuid5(MERGE_NS, f"merge:{dup_id}:{into_id}"))
 
 
-def merge_payload(hub: Hub, dup_id: str, into_id: str, by: str | None) -> dict:
+def open_merge(hub: Hub, entries: Iterable[Entry], dup_id: str, into_id: str) -> str | None:
+    """Why merging `dup_id` into `into_id` must wait, or None: either request already takes part
+    in another merge of the outbox (`entries`, its request-merge entries) that is stored or
+    published but not in the repository yet. Two such pull requests would together break the
+    content (a request merged twice, or a chain A -> B -> A) or fight over one branch. The same
+    merge again is not in the way: it is the same entry."""
+    same = merge_id(dup_id, into_id)
+    for entry in entries:
+        p = entry.payload
+        if entry.id == same or entry.state is EntryState.failed or not {p["id"], p["into"]} & {dup_id, into_id}:
+            continue
+        landed = hub.request(p["id"])
+        if landed is not None and landed.duplicate_of == p["into"]:  # in the repository: its checks apply
+            continue
+        pull = entry.journal.get("pull") or {}
+        if pull.get("number"):
+            where = f"pull request #{pull['number']}" + (f", {pull['url']}" if pull.get("url") else "")
+        elif entry.state is EntryState.done:  # published as a local branch
+            where = f"branch {p['change']['branch']}"
+        else:
+            where = f"outbox entry {entry.id[:8]}, not published yet"
+        shared = [r for r in (dup_id, into_id) if r in (p["id"], p["into"])]
+        verb = "take" if len(shared) > 1 else "takes"
+        return (f"{' and '.join(shared)} {verb} part in a merge not in the repository yet: {p['id']} into "
+                f"{p['into']} ({where}). Merge again once that one is merged into the repository (then into the "
+                f"request it points at), or, if it was wrong, close it and withdraw it with `mlhub outbox drop "
+                f"{entry.id[:8]}` first.")
+    return None
+
+
+def merge_payload(hub: Hub, dup_id: str, into_id: str, by: str | None, pending: Iterable[Entry] = ()) -> dict:
     """What the outbox keeps of a merge: the change to publish, and what its notices say (the
-    duplicate is declined, as a change of status is). ValueError as merge_change."""
+    duplicate is declined, as a change of status is). ValueError as merge_change, or naming a
+    merge of either request still open (`pending`: the outbox's request-merge entries)."""
     change = merge_change(hub, dup_id, into_id)
+    if waiting := open_merge(hub, pending, dup_id, into_id):
+        raise ValueError(waiting)
     dup = hub.request(dup_id)
     assert dup is not None
     return {"id": dup_id, "into": into_id, "status": RequestStatus.declined.value, "title": dup.title,

@@ -24,7 +24,7 @@ from bot.publishing import Desk, already, announce, finish, publish_pending
 from bot.refusal import Refusal
 from bot.slash import NOT_A_MEMBER, After, Ask
 from mlhub.content.models import Person, RequestStatus
-from mlhub.publish.outbox import EntryState
+from mlhub.publish.outbox import WITHDRAWN, EntryState
 from mlhub.requests import duplicates, filing, status, tally, text
 from mlhub.requests.filing import NewRequest
 
@@ -104,10 +104,11 @@ def run(deps: Deps, ask: Ask, cmd: c.Command) -> str:
 def merge(deps: Deps, person: Person, cmd: c.Merge) -> str:
     """A host merges a duplicate: stored in the outbox (the same entry as `mlhub request merge`
     of the same two requests), published after the ack."""
-    try:
-        payload = duplicates.merge_payload(deps.hub(), cmd.id, cmd.into, person.id)
+    try:  # the rule of duplicates.open_merge: neither request in another merge not yet in the repository
+        payload = duplicates.merge_payload(deps.hub(), cmd.id, cmd.into, person.id,
+                                           deps.outbox.entries(kind=MERGE.name))
     except ValueError as exc:
-        raise Refusal(safe(str(exc).replace("`mlhub request list`", "`/request list`"), 600)) from None
+        raise Refusal(safe(str(exc).replace("`mlhub request list`", "`/request list`"), 800)) from None
     entry = deps.outbox.add(MERGE.name, payload, entry_id=duplicates.merge_id(cmd.id, cmd.into))
     if done := already(entry, MERGE.what(entry)):
         return done
@@ -117,13 +118,52 @@ def merge(deps: Deps, person: Person, cmd: c.Merge) -> str:
 def publish_status(deps: Deps, after: After, cmd: c.Accept | c.Decline | c.Merge) -> None:
     """The changes of status (and merges) waiting in the outbox as pull requests
     (bot.publishing); then the requester and every supporter hear about each one published."""
-    publish_pending(deps, after.say, MERGE.name if isinstance(cmd, c.Merge) else STATUS.name)
+    for outcome in publish_pending(deps, after.say, MERGE.name if isinstance(cmd, c.Merge) else STATUS.name):
+        if outcome.entry.state is EntryState.failed:  # the host heard it just now (after.say)
+            _told(deps, _failed_key(outcome.entry))
     notify_decisions(deps, after.client, deps.clock())
+
+
+FAILED = "request-failed:"  # the store's claims of telling a host that their decision failed for good
+
+
+def _failed_key(entry) -> str:
+    return f"{FAILED}{entry.id}:{entry.attempts}"  # stored again and failed again: told again
+
+
+def _told(deps: Deps, key: str) -> None:
+    mine, _ = deps.store.claim(key, NOTIFY_LEASE)
+    if mine:
+        deps.store.finish(key, None)
+
+
+def notify_failed(deps: Deps, client) -> None:
+    """A change of status or merge that failed for good where nobody heard it (the bot's retry
+    of an entry stored earlier): the host who decided it is told, once."""
+    for entry in [e for kind in (STATUS.name, MERGE.name) for e in deps.outbox.entries(EntryState.failed, kind)]:
+        key = _failed_key(entry)
+        host = deps.hub().person(entry.payload.get("by") or "")
+        if host is None or entry.message.startswith(WITHDRAWN) or deps.store.done(key):  # who withdrew it knows
+            continue
+        mine, _ = deps.store.claim(key, NOTIFY_LEASE)
+        if not mine:
+            continue
+        kind = MERGE if entry.kind == MERGE.name else STATUS
+        try:
+            client.chat_postMessage(channel=host.slack_id, text=clip(
+                f"{kind.what(entry)}: not published, and trying again cannot publish it ({safe(entry.message)}). "
+                "`mlhub outbox list` shows it; deciding it again once what is in its way is gone stores it anew.",
+                3000))
+        except SlackApiError as exc:
+            log.warning("could not tell %s that %s failed: %s", host.id, entry.id[:8], exc.response.get("error"))
+        deps.store.finish(key, None)
 
 
 def notify_decisions(deps: Deps, client, now: dt.datetime) -> None:
     """Every tick too: a published change of status or merge (by the bot or `mlhub outbox retry`)
-    told to the requester and every supporter, each once (a claim per person, with a lease)."""
+    told to the requester and every supporter, each once (a claim per person, with a lease); one
+    that failed for good told to its host (notify_failed)."""
+    notify_failed(deps, client)
     for entry in [e for kind in (STATUS.name, MERGE.name) for e in deps.outbox.entries(EntryState.done, kind)]:
         key = f"request-notify:{entry.id}"
         if deps.store.done(key):
