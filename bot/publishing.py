@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.channels import unsure
 from bot.mrkdwn import safe
 from bot.store import Store
 from mlhub.content import Hub
@@ -46,6 +47,15 @@ class Desk:
 
 
 @dataclass(frozen=True)
+class Telling:
+    """An announcement's claim as its announcer gets it: the key its messages carry, and since when
+    an earlier announcer may have posted them (None: nobody can have)."""
+
+    key: str
+    since: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class Kind:
     """A kind of publication: `change` builds its one pull request from an entry, or `publish`
     does other remote work; `record` stores what the bot needs once it is published (it runs
@@ -60,9 +70,11 @@ class Kind:
     # entries with the same sequence key run in the order they were stored, and one left for later
     # holds back the later ones (edits of one file); such a kind is retried by its own ceremony
     sequence: Callable[[Entry], str] | None = None
-    # tells people a published entry (deps, Slack client, entry): the bot runs it once per entry,
-    # whoever published it; Slack errors it handles itself
-    announce: Callable[[Any, Any, Entry], None] | None = None
+    # tells people a published entry (deps, Slack client, entry, its Telling): the bot runs it once per
+    # entry, whoever published it; its posts go under the telling's claim (Channels.post_claimed,
+    # dm_claimed), so that a later announcer finds them; Slack's refusals it handles itself, and it
+    # raises what leaves a post unsure (bot.channels.unsure): the next tick looks, then tells the rest
+    announce: Callable[[Any, Any, Entry, Telling], None] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -190,13 +202,13 @@ def announce(deps, client, entry_id: str) -> bool:
     if entry.state is not EntryState.done or kind is None or kind.announce is None:
         return False
     key = ANNOUNCE + entry.id
-    mine, _ = deps.store.claim(key, ANNOUNCE_LEASE)
-    if not mine:
+    taken = deps.store.take(key, ANNOUNCE_LEASE)
+    if not taken:
         return False
     try:
-        kind.announce(deps, client, entry)
-    except Exception:
-        deps.store.release(key)  # the next tick tries again
+        kind.announce(deps, client, entry, Telling(key, taken.since))
+    except Exception as exc:
+        deps.store.release(key, unsure=unsure(exc, taken.since))  # the next tick tries again, looking first
         raise
     deps.store.finish(key, None)
     return True

@@ -14,6 +14,7 @@ import logging
 import threading
 from zoneinfo import ZoneInfo
 
+from bot.channels import unsure
 from bot.deps import Deps
 from bot.jobs import Firing, JobState
 from bot.mrkdwn import safe
@@ -103,8 +104,11 @@ class Scheduler:
             since = _aware(job["due"]) if claimed["state"] == firing else None
             try:
                 ts = self.fire(job, late, now, since)
-            except Exception:
-                store.move_job(job["key"], firing, state=pending, owner=None, lease_until=None)  # next tick
+            except Exception as exc:
+                if unsure(exc, since):  # it may have been posted: its lease ends, the next tick reads history
+                    store.move_job(job["key"], firing, lease_until=now)
+                else:
+                    store.move_job(job["key"], firing, state=pending, owner=None, lease_until=None)  # next tick
                 log.exception("job %s failed", job["key"])
                 continue
             store.move_job(job["key"], firing, state=JobState.done.value, fired=now, late_s=int(late.total_seconds()),

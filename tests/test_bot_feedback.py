@@ -138,11 +138,15 @@ def test_the_proxy_appended_address_is_the_one_limited(bot, server):
 
 
 def test_when_slack_fails_the_feedback_waits_and_a_tick_posts_it(bot, server):
-    bot.slack.fail("chat.postMessage", "500", times=3)
+    bot.slack.fail("chat.postMessage", "500", times=3)  # internal_error: maybe posted, so each resend reads history
+    bot.allow("conversations.history", "not_in_channel")  # the bot joins the channel to read it
     status, _, body = post(server, KATIB)
     assert status == 201 and json.loads(body)["posted"] is False
     assert "will get your feedback" in json.loads(body)["message"]
     assert posted(bot) == [] and len(bot.deps.store.unposted_feedback()) == 1
+    assert [c.method for c in bot.slack.calls if c.method != "conversations.list"] == \
+        ["chat.postMessage", "conversations.history", "conversations.join", "conversations.history",
+         "chat.postMessage", "conversations.history", "chat.postMessage"]  # never a blind resend
     feedback.post_pending(bot.deps, bot.app.client, bot.clock())
     assert len(posted(bot)) == 1 and bot.deps.store.unposted_feedback() == []
     feedback.post_pending(bot.deps, bot.app.client, bot.clock())

@@ -108,4 +108,6 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses(http_run):
         needed.add("chat:write.public")
     # a claim taken over reads history, joining a public channel first (tests/test_claim_takeover.py)
     needed |= {"channels:history", "groups:history", "channels:join"}
+    # ... and an announcement taken over reads the DM's history (tests/test_announcement_takeover.py)
+    needed |= {"im:write", "im:history"}
     assert set(base()["oauth_config"]["scopes"]["bot"]) == needed

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
 
+from bot.channels import unsure
 from bot.deps import Deps
 from bot.mrkdwn import clip, safe
 from bot.refusal import Refusal
@@ -148,7 +149,7 @@ def post_one(deps: Deps, client, entry: str, channel: str, text: str) -> bool:
     try:
         deps.channels.post_claimed(client, key, channel, text, since=taken.since)  # a dead poster's post is found
     except (SlackApiError, Refusal, OSError) as exc:
-        deps.store.release(key)
+        deps.store.release(key, unsure=unsure(exc, taken.since))  # maybe posted: the next try reads history
         log.warning("feedback %s not posted to #%s: %s", entry, channel, exc)
         return False
     with deps.store.transaction():

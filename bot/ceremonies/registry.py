@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from slack_sdk.errors import SlackApiError
 
+from bot.channels import unsure
 from bot.deps import Deps
 from bot.mrkdwn import safe
 from bot.refusal import Refusal
@@ -140,7 +141,7 @@ def handle(deps: Deps, client, headers: dict, body: str, now: float) -> tuple[in
         posted = deps.channels.post_claimed(client, f"registry:{delivery}", seen["channel"].lstrip("#"), seen["text"],
                                             since=taken.since)  # a dead owner's post is found, not repeated
     except (SlackApiError, Refusal, OSError) as exc:  # Slack down: MLflow retries; the stored event is posted then
-        deps.store.release_notification(delivery)
+        deps.store.release_notification(delivery, unsure=unsure(exc, taken.since))
         log.warning("could not post registry event %s: %s", delivery, exc)
         return 503, "stored; posting to Slack failed, retry"
     deps.store.posted_notification(delivery, posted.get("ts"))

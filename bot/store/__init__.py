@@ -138,10 +138,14 @@ class Store(Database):
         with self._begin() as conn:
             conn.execute(update(claims).where(claims.c.key == key).values(result=result))
 
-    def release(self, key: str) -> None:
-        """The effect failed: whoever comes next may try."""
+    def release(self, key: str, unsure: bool = False) -> None:
+        """The effect failed: whoever comes next may try. unsure: it may have been made all the same
+        (no answer came; bot.channels.unsure): the lease ends now instead, so that the next owner
+        takes it over as from one that died, and looks for it (take's `since`) before making it."""
+        now = self.clock()
         with self._begin() as conn:
-            conn.execute(update(claims).where(claims.c.key == key, claims.c.done.is_(False)).values(owner=None))
+            conn.execute(update(claims).where(claims.c.key == key, claims.c.done.is_(False))
+                         .values(**({"lease_until": now} if unsure else {"owner": None})))
 
     def expect(self, key: str) -> None:
         """Note an effect someone is to make (a claim nobody holds yet), so that whoever looks for
@@ -246,7 +250,7 @@ class Store(Database):
         with self._begin() as conn:
             row = conn.execute(select(ev.owner, ev.lease_until, ev.notified, ev.received)
                                .where(ev.delivery_id == delivery_id).with_for_update()).mappings().first()
-            if row is None or row["notified"] or (row["owner"] and _aware(row["lease_until"]) >= now):
+            if row is None or row["notified"] or (row["owner"] and _aware(row["lease_until"]) > now):
                 return Taken(False)
             conn.execute(update(registry_events).where(ev.delivery_id == delivery_id)
                          .values(owner=self.owner, lease_until=now + lease))
@@ -257,11 +261,14 @@ class Store(Database):
             conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id)
                          .values(notified=True, posted_ts=ts, owner=None))
 
-    def release_notification(self, delivery_id: str) -> None:
-        """Posting failed: let the next delivery of the same event post it."""
+    def release_notification(self, delivery_id: str, unsure: bool = False) -> None:
+        """Posting failed: let the next delivery of the same event post it. unsure: it may have
+        been posted (release's `unsure`): the lease ends now, and the next delivery reads history."""
+        now = self.clock()
         with self._begin() as conn:
             conn.execute(update(registry_events).where(registry_events.c.delivery_id == delivery_id,
-                                                       registry_events.c.notified.is_(False)).values(owner=None))
+                                                       registry_events.c.notified.is_(False))
+                         .values(**({"lease_until": now} if unsure else {"owner": None})))
 
     # --- the ML Sync: agenda items and the hosts' notes ---------------------------------------------------
 

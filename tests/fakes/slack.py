@@ -6,6 +6,9 @@ cursor paging), trigger ids single-use and expiring after 3 s, Block Kit limits
 (`invalid_blocks` for messages, `invalid_arguments` for views), `unknown_method`, `missing_scope`
 against the manifest's scopes, `not_authed` / `invalid_auth`, per-method rate-limit tiers with
 Retry-After, and a configurable latency per call. Every call and every answer is recorded.
+Faults per method, or per method and conversation ("chat.postMessage:U0..."; fail): a status
+("500": internal_error, nothing done), "429", or "lost": the call is carried out and the
+connection closed before its answer (a post Slack made that the bot never hears of).
 
 Method scopes, tiers and error names come from slack_shapes/methods.json (see its README)."""
 
@@ -37,6 +40,7 @@ TRIGGER_TTL = 3.0  # seconds a trigger_id may be exchanged for a view
 RESPONSE_URL_USES, RESPONSE_URL_TTL = 5, 30 * 60
 MAX_TEXT = 40_000
 EVENT_TYPE = re.compile(r"[A-Za-z0-9_-]+")  # Slack: letters, numbers, underscores and hyphens, no periods
+LOST = 0  # handle()'s status for a call whose answer is never sent
 HISTORY_SCOPE = {"public": "channels:history", "private": "groups:history", "im": "im:history"}
 MAX_HISTORY_LIMIT = 999
 
@@ -53,6 +57,7 @@ class Call:
     answer: dict
     at: float = field(default_factory=time.monotonic)
     injected: bool = False  # a fault a test asked for (slack.fail)
+    lost: bool = False  # carried out, its answer never sent: the connection was closed (fault "lost")
 
     @property
     def ok(self) -> bool:
@@ -364,6 +369,8 @@ class FakeSlack(LocalDouble):
             raise SlackError("users_list_not_supplied")
         if len(users) > 1:  # group DMs are not modelled: said loudly rather than answered wrongly
             raise SlackError("internal_error", 500, note="the double does not model group DMs")
+        if "im:write" not in self.scopes:  # a DM with one person: Slack's im:write, whatever else the token has
+            raise SlackError("missing_scope", needed="im:write", provided=",".join(sorted(self.scopes)))
         if users[0] not in self.ws.users:
             raise SlackError("user_not_found")
         return {"ok": True, "channel": {"id": self._conversation(users[0]).id}}
@@ -517,7 +524,9 @@ class FakeSlack(LocalDouble):
             self.held.append(method)
             gate.wait(120)
         with self.lock:
-            fault = self.next_fault(method)
+            fault = self.next_fault(f"{method}:{args.get('channel')}") or self.next_fault(method)  # one conversation's
+            lost = fault == "lost"  # Slack carries the call out; its answer never reaches the caller
+            fault = None if lost else fault
             try:
                 if fault == "429":
                     raise SlackError("ratelimited", 429, retry_after=1)
@@ -532,8 +541,8 @@ class FakeSlack(LocalDouble):
             except SlackError as exc:
                 status, body = exc.status, dict(exc.body)
             headers = {"Retry-After": str(body.pop("retry_after"))} if "retry_after" in body else {}
-            self.calls.append(Call(method, args, status, body, injected=bool(fault)))
-            return status, body, headers
+            self.calls.append(Call(method, args, status, body, injected=bool(fault), lost=lost))
+            return (LOST if lost else status), body, headers
 
     def _handler(self):
         fake = self
@@ -582,6 +591,9 @@ class FakeSlack(LocalDouble):
                 self._send(status, text.encode(), "text/html")
 
             def _send(self, status, data: bytes, ctype: str, headers: dict | None = None):
+                if status == LOST:  # the connection drops before any byte of the answer
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))

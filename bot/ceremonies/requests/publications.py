@@ -10,9 +10,10 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.ceremonies.requests import texts
+from bot.channels import unsure
 from bot.deps import Deps
 from bot.mrkdwn import safe
-from bot.publishing import Desk, Kind, register_kind
+from bot.publishing import Desk, Kind, Telling, register_kind
 from bot.refusal import Refusal
 from mlhub.content.models import Request, Tally
 from mlhub.publish import Change, Journal, Progress, Published
@@ -44,9 +45,10 @@ def _file(desk: Desk, entry: Entry, journal: Journal, progress: Progress) -> Pub
     return filing.publish_entry(desk.hub(), desk.publisher, entry, journal, progress)
 
 
-def announce_filing(deps: Deps, client, entry: Entry) -> None:
+def announce_filing(deps: Deps, client, entry: Entry, telling: Telling) -> None:
     """A published filing: the request with its Support button in its SIG's channel, and its pull
-    request to the requester (once, whoever published it: bot.publishing.announce)."""
+    request to the requester (once, whoever published it: bot.publishing.announce; both posts carry
+    the announcement's key, so that a later announcer finds them instead of repeating them)."""
     rid, url = entry.journal["id"], (entry.journal.get("result") or {}).get("url")
     req = find(deps, rid)
     hub = deps.hub()
@@ -54,13 +56,17 @@ def announce_filing(deps: Deps, client, entry: Entry) -> None:
     if sig:
         try:
             words, parts = texts.request_message(hub, req, live(deps, req), url)
-            deps.channels.post(client, sig.slack_channel, words, parts)
+            deps.channels.post_claimed(client, telling.key, sig.slack_channel, words, parts, since=telling.since)
         except (SlackApiError, Refusal) as exc:
+            if unsure(exc):
+                raise
             log.warning("could not post request %s in #%s: %s", rid, sig.slack_channel, exc)
     if person:
         try:
-            client.chat_postMessage(channel=person.slack_id, text=texts.filed(req, url))
+            deps.channels.dm_claimed(client, telling.key, person.slack_id, texts.filed(req, url), since=telling.since)
         except SlackApiError as exc:
+            if unsure(exc):
+                raise
             log.warning("could not tell %s about request %s: %s", person.id, rid, exc.response.get("error"))
 
 

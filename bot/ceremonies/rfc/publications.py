@@ -8,8 +8,9 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot.channels import unsure
 from bot.mrkdwn import link
-from bot.publishing import Desk, Kind, register_kind
+from bot.publishing import Desk, Kind, Telling, register_kind
 from mlhub.publish import Journal, Progress, Published, PublishError
 from mlhub.publish.outbox import Entry
 from mlhub.rfc import edit, filing
@@ -27,16 +28,20 @@ def _record_filing(desk: Desk, entry: Entry, out: Published) -> None:
                           person.slack_id if person else entry.payload["author"], entry.id, text)
 
 
-def _announce_filing(deps, client, entry: Entry) -> None:
-    """The author hears the filed RFC's pull request (once, whoever filed it: bot.publishing)."""
+def _announce_filing(deps, client, entry: Entry, telling: Telling) -> None:
+    """The author hears the filed RFC's pull request (once, whoever filed it: bot.publishing; the DM
+    carries the announcement's key, so that a later announcer finds it instead of repeating it)."""
     person = deps.hub().person(entry.payload["author"])
     if person is None:
         return
     number, pull, result = int(entry.journal["number"]), entry.journal.get("pull") or {}, entry.journal["result"]
     where = link(pull["url"], f"pull request #{pull['number']}") if pull.get("url") else f"branch `{result['branch']}`"
     try:
-        client.chat_postMessage(channel=person.slack_id, text=f"RFC {number:04d} is filed: {where}.")
+        deps.channels.dm_claimed(client, telling.key, person.slack_id, f"RFC {number:04d} is filed: {where}.",
+                                 since=telling.since)
     except SlackApiError as exc:  # a closed DM: the pull request is there all the same
+        if unsure(exc):
+            raise
         logging.getLogger("mlhub.bot.rfc").warning("could not tell %s about RFC %04d: %s", person.id, number,
                                                    exc.response.get("error"))
 
