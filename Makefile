@@ -19,7 +19,7 @@ test: install system-deps  ## install everything and run every test
 	$(BIN)/ruff check mlhub bot tests bench
 	$(BIN)/mypy
 	$(BIN)/mlhub validate
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder  # two processes, a file at a time (module fixtures run once), longest first (tests/conftest.py)
+	$(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder  # three processes (the tests wait on services a third of the time), a file at a time (module fixtures run once), longest first (tests/conftest.py)
 
 install: $(STAMP)
 
