@@ -5,6 +5,7 @@ holds (tests/fakes/slack_requests.py) and delivered through Bolt's dispatch with
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -117,3 +118,19 @@ def wait_until(predicate, timeout: float = 10.0):
             return
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def answer(resp) -> str:
+    """The text of a command's HTTP answer (asserting it was a 200)."""
+    assert resp.status == 200, resp.body
+    return json.loads(resp.body)["text"]
+
+
+def responded(bot) -> list[str]:
+    """What the bot said through response_url, in order."""
+    return [r.args["text"] for r in bot.slack.responses if r.ok]
+
+
+def dms_to(bot, user) -> list[str]:
+    """The direct messages the bot posted to one person."""
+    return [m["text"] for m in bot.slack.delivered("chat.postMessage") if m["channel"] == user]

@@ -15,16 +15,12 @@ from bot.scheduler import Scheduler
 from mlhub.publish.outbox import EntryState
 
 from . import publish_faults as pf
-from .bot_fixtures import Clock, make_bot, publisher, wait_until
+from .bot_fixtures import Clock, dms_to, make_bot, publisher, wait_until
 from .fakes import slack_requests as rq
 
 PRIYA, LEA = "U04PRAMAN01", "U04LFISCHER"
 SPOT = {"title": "Spot instances for Katib trials", "services": "katib",
         "problem": "Our tuning runs hold on-demand GPUs for days; trials could run on spot capacity instead."}
-
-
-def dms_to(bot, user) -> list[str]:
-    return [m["text"] for m in bot.slack.delivered("chat.postMessage") if m["channel"] == user]
 
 
 def sig_posts(bot) -> list[dict]:

@@ -4,8 +4,6 @@ both files, a redelivery answered once, and the duplicate's requester and suppor
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bot.ceremonies.requests import commands as c
@@ -13,26 +11,13 @@ from bot.refusal import Refusal
 from mlhub.publish.outbox import EntryState
 from mlhub.requests import duplicates
 
-from .bot_fixtures import wait_until
+from .bot_fixtures import answer, dms_to, responded, wait_until
 from .fakes import slack_requests as rq
 from .publish_faults import cli, retry
 
 HANNAH, KENJI, PRIYA = "U04HOKAFOR1", "U04KTANAKA1", "U04PRAMAN01"
 MERGE = "merge registry-model-cards into feature-store"
 ELSEWHERE = "merge registry-model-cards into gpu-quota-visibility"
-
-
-def answer(resp) -> str:
-    assert resp.status == 200, resp.body
-    return json.loads(resp.body)["text"]
-
-
-def responded(bot) -> list[str]:
-    return [r.args["text"] for r in bot.slack.responses if r.ok]
-
-
-def dms_to(bot, user) -> list[str]:
-    return [m["text"] for m in bot.slack.delivered("chat.postMessage") if m["channel"] == user]
 
 
 @pytest.mark.parametrize("typed, expected", [

@@ -16,7 +16,7 @@ from bot.refusal import Refusal
 from bot.scheduler import Scheduler
 from mlhub.content import validate
 
-from .bot_fixtures import wait_until
+from .bot_fixtures import answer, dms_to, responded, wait_until
 from .conftest import REPO
 from .fakes import slack_requests as rq
 from .fakes.slack_workspace import OUTSIDER
@@ -25,19 +25,6 @@ AMELIE, HANNAH, KENJI, WEI, PRIYA, MARCUS, LEA = ("U04AMDURAND", "U04HOKAFOR1", 
                                                   "U04PRAMAN01", "U04MLEE0001", "U04LFISCHER")
 SPOT = {"title": "Spot instances for Katib trials", "services": "katib",
         "problem": "Our tuning runs hold on-demand GPUs for days; trials could run on spot capacity instead."}
-
-
-def answer(resp) -> str:
-    assert resp.status == 200, resp.body
-    return json.loads(resp.body)["text"]
-
-
-def responded(bot) -> list[str]:
-    return [r.args["text"] for r in bot.slack.responses if r.ok]
-
-
-def dms_to(bot, user) -> list[str]:
-    return [m["text"] for m in bot.slack.delivered("chat.postMessage") if m["channel"] == user]
 
 
 def open_form(bot, user) -> str:
