@@ -18,7 +18,7 @@ CONTENT = ["community", "catalog", "clusters", "requests", "rfcs", "demos", "tut
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 # The two whole golden-path chains take minutes each, most of `make test`'s critical path: they go
-# first, one to each of two xdist workers (`make test` passes --no-loadscope-reorder, which otherwise sends
+# first, each to its own xdist worker (`make test` passes --no-loadscope-reorder, which otherwise sends
 # the files with the most tests first and these two last), and the short files fill in around them.
 LONGEST_FIRST = ("test_platform_chain.py", "test_tutorials.py")
 
