@@ -180,10 +180,12 @@ def finish_all(desk: Desk, entries: list[Entry], progress: Progress = QUIET, who
 
 
 def publish_pending(deps, tell: Callable[[str], None], kind: str) -> list[Outcome]:
-    """Finish every pending entry of a kind; tell the person the pull request, or what is left for
-    later. An entry another worker holds is skipped: that worker tells."""
+    """Finish every pending entry of a kind; tell the person what this call did: the pull request it
+    opened, or what is left for later. An entry another worker holds or has finished since it was
+    listed is not told here: that worker tells its own requester (a second answer would tell this
+    person of someone else's change)."""
     def told(outcome: Outcome) -> None:
-        if not outcome.busy:
+        if outcome.published is not None or outcome.left:
             tell(safe(outcome.text))
 
     return finish_all(Desk.of(deps), deps.outbox.entries(EntryState.pending, kind), done=told)

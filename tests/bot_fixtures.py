@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -111,13 +112,14 @@ def bot(tmp_path):
         b.stop()
 
 
-def wait_until(predicate, timeout: float = 10.0):
+def wait_until(predicate, timeout: float = 10.0, shows: Callable[[], object] | None = None):
+    """Wait for `predicate`; on timeout, the assertion says what `shows` returns (what there was instead)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+    raise AssertionError("condition not met in time" + (f"; instead: {shows()!r}" if shows else ""))
 
 
 def answer(resp) -> str:

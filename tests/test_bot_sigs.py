@@ -4,6 +4,7 @@ parallel, votes on the real poll message, and the chair's choice as a pull reque
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from icalendar import Calendar
@@ -67,7 +68,8 @@ def test_join_and_skip_become_pull_requests_that_validate(bot, tmp_path):
     base = next(iter(Calendar.from_ical(calendar.feeds(load(REPO))["sig-serving.ics"]).walk("VEVENT")))
     assert int(base["SEQUENCE"]) == 0
     # two publications after the ack: 30 s ran out at load average 11
-    wait_until(lambda: len([t for t in responded(bot) if "pull/" in t]) == 2, timeout=90)
+    wait_until(lambda: len([t for t in responded(bot) if "pull/" in t]) == 2, timeout=90,
+               shows=lambda: (bot.slack.responses, bot.deps.outbox.entries()))
     told = sorted(t for t in responded(bot) if "pull/" in t)
     assert told[0].startswith("Skip SIG Model Serving sync on 2026-12-10: ") and told[1].startswith("Wei Zhang joins")
 
@@ -124,3 +126,22 @@ def test_a_channel_renamed_in_slack_keeps_getting_the_posts(bot):
     assert len(bot.slack.delivered("conversations.list")) == 1  # the id was found once, then stored
     bot.slack.quiet(0.3)
     assert bot.slack.failed() == []
+
+
+def test_an_entry_another_worker_finished_after_it_was_listed_is_not_told_to_someone_else(bot, monkeypatch):
+    """Diego's `/sig skip` follow-up lists the pending edits while Wei's join is being finished by
+    Wei's own follow-up: Diego must not hear "Wei Zhang joins ...: published already" (seen in a
+    full run: three answers with a pull request link where two were due)."""
+    from bot.ceremonies.sigs import SIGS_EDIT
+    from bot.publishing import publish_pending
+    from mlhub.publish.outbox import EntryState
+
+    assert "Proposed" in answer(bot.command(WEI, "/sig", "join sig-serving"))
+    wait_until(lambda: [t for t in responded(bot) if "pull/" in t])
+    (done,) = bot.deps.outbox.entries(EntryState.done)
+    listed = [dataclasses.replace(done, state=EntryState.pending, owner=None)]  # as listed before Wei's finished
+    monkeypatch.setattr(bot.deps.outbox, "entries", lambda *a, **k: listed)
+    said: list[str] = []
+    (outcome,) = publish_pending(bot.deps, said.append, SIGS_EDIT.name)
+    assert outcome.published is None and "published already" in outcome.text
+    assert said == [] and len(bot.github.pulls) == 1

@@ -10,13 +10,15 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from mlhub.content.hub import Hub, Tutorial
 from mlhub.feedback.counts import REPEATED, PageCount, repeated_blocked
 from mlhub.site import md, paths
 from mlhub.verify.record import Record
+
+if TYPE_CHECKING:
+    import nbformat
 
 # what a part's stamp says, by status; "Verified" only ever heads a page whose every part ran
 PART_LABEL = {"executed": "Executed", "validated": "Validated", "not-checked": "Not checked", "failed": "Failed"}
@@ -81,6 +83,8 @@ def banner(rec: Record | None, download: str | None = None) -> str:
 def notebook(tut: Tutorial, verification: Verification) -> str:
     """The notebook the site shows (and offers for download): the executed copy when there is
     one, else the source, with the verification banner as its second cell."""
+    import nbformat  # here, not at the top: its schema validator costs 1.5 s to import (a Lark grammar
+    # built by rfc3987_syntax), paid by every process that imports the site, the bot's included
     rec = verification.records.get(tut.id)
     nb = verification.executed.get(tut.id)
     nb = copy.deepcopy(nb) if nb is not None else nbformat.read(tut.path, as_version=4)
