@@ -46,6 +46,12 @@ FILINGS = select(filings).order_by(filings.c.number)
 FILING = select(filings).where(filings.c.number == bindparam("number"))
 FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
 ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
+# a write's request key: claimed first, its answer written with the change (values given at execution:
+# values() with literals costs a statement build and a cache key on every call, more than the write)
+REQUEST_CLAIM = insert(requests).values(key=bindparam("key"), answer=None, created=bindparam("created"))
+REQUEST_ANSWER = update(requests).where(requests.c.key == bindparam("k")).values(answer=bindparam("answer"))
+FIRST_ANSWER = select(requests.c.answer).where(requests.c.key == bindparam("key"))
+SNAPSHOT = select(snapshots.c.data).where(snapshots.c.key == bindparam("key"))
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,9 @@ class Store(Database):
         for _ in range(3):
             try:
                 with self._begin() as conn:
-                    conn.execute(insert(requests).values(key=key, answer=None, created=self.clock()))
+                    conn.execute(REQUEST_CLAIM, {"key": key, "created": self.clock()})
                     answer = work()
-                    conn.execute(update(requests).where(requests.c.key == key).values(answer=answer))
+                    conn.execute(REQUEST_ANSWER, {"k": key, "answer": answer})
                 return answer, False
             except IntegrityError:
                 first = self.first_answer(key)
@@ -101,7 +107,7 @@ class Store(Database):
 
     def first_answer(self, key: str) -> str | None:
         with self._read() as conn:
-            return conn.execute(select(requests.c.answer).where(requests.c.key == key)).scalar()
+            return conn.execute(FIRST_ANSWER, {"key": key}).scalar()
 
     # --- claims on effects outside the store (Slack posts), with leases -----------------------------
 
@@ -401,7 +407,7 @@ class Store(Database):
 
     def snapshot(self, key: str) -> dict | None:
         with self._read() as conn:
-            row = conn.execute(select(snapshots.c.data).where(snapshots.c.key == key)).scalar()
+            row = conn.execute(SNAPSHOT, {"key": key}).scalar()
         return json.loads(row) if row else None
 
     def save_snapshot(self, key: str, data: dict) -> None:
