@@ -79,16 +79,28 @@ class FcpRow:
 class Store(Database):
     # --- requests: the first answer, for redeliveries -----------------------------------------------
 
-    def once(self, key: str, work: Callable[[], str]) -> tuple[str, bool]:
+    def once(self, key: str, work: Callable[[], str],
+             refused: Callable[[Exception], str | None] = lambda exc: None) -> tuple[str, bool]:
         """Run work (its queries join this transaction) with the request's key claimed first, and
         store its answer with it: (answer, False). A redelivery, here or in another process, gets
         the first answer and changes nothing: (first answer, True). A delivery arriving while the
-        first is under way waits for it (PostgreSQL: on the key's row; SQLite: the write lock)."""
+        first is under way waits for it (PostgreSQL: on the key's row; SQLite: the write lock).
+        When work raises and refused(exception) is an answer (a refusal), what work wrote is undone
+        (a savepoint) and that answer is stored with the key in the same transaction."""
         for _ in range(3):
             try:
                 with self._begin() as conn:
                     conn.execute(REQUEST_CLAIM, {"key": key, "created": self.clock()})
-                    answer = work()
+                    conn.exec_driver_sql("SAVEPOINT work")  # SQL's own: both databases, no round of SQLAlchemy's
+                    try:
+                        answer = work()
+                    except Exception as exc:
+                        refusal = refused(exc)
+                        if refusal is None:
+                            raise
+                        answer = refusal
+                        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT work")
+                    conn.exec_driver_sql("RELEASE SAVEPOINT work")
                     conn.execute(REQUEST_ANSWER, {"k": key, "answer": answer})
                 return answer, False
             except IntegrityError:
@@ -97,13 +109,6 @@ class Store(Database):
                     return first, True
                 # not the key: a conflict on the state itself; once more, on the state as it is now
         raise RuntimeError(f"request {key} conflicted three times")
-
-    def remember(self, key: str, answer: str) -> tuple[str, bool]:
-        """Store an answer that changed nothing (a refusal) as the first answer, unless one is there."""
-        if self._insert_once(requests, key=key, answer=answer, created=self.clock()):
-            return answer, False
-        first = self.first_answer(key)
-        return (first, True) if first is not None else (answer, False)
 
     def first_answer(self, key: str) -> str | None:
         with self._read() as conn:
