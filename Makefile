@@ -46,7 +46,7 @@ bench: install  ## print verification timings of the chain (cold, warm, one step
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/site.py
 
-bench-bot: install  ## the Slack bot: 94 interactions against a Slack answering in 250 ms, then 50 clients of load
+bench-bot: install  ## the Slack bot: every interaction of tests/bot_interactions.py against a Slack answering in 250 ms, then 50 clients of load
 	$(BIN)/python bench/bot_interactions.py
 	$(BIN)/python bench/bot.py
 

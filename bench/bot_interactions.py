@@ -1,7 +1,8 @@
-"""bench/bot_interactions: the 94 interactions of tests/bot_interactions.py (every command, button,
-shortcut, form and event the manifest declares, from channels the bot has not joined, from DMs,
-with reused and expired triggers, with 3,000 characters of text and emoji) against the faithful
-Slack double answering in --latency seconds per call: which break, and how fast each is acked.
+"""bench/bot_interactions: every interaction of tests/bot_interactions.py (99 on 2026-11-28: every
+command, button, shortcut, form and event the manifest declares, from channels the bot has not
+joined, from DMs, with reused and expired triggers, with 3,000 characters of text and emoji)
+against the faithful Slack double answering in --latency seconds per call: which break, and how
+fast each is acked.
 
     .venv/bin/python bench/bot_interactions.py [--latency 0.25] [--transport http|socket|dispatch]
 """

@@ -52,12 +52,14 @@ class Answer:
         return self.text
 
 
+def _refusal(exc: Exception) -> str | None:
+    return json.dumps({"text": str(exc), "refused": True}) if isinstance(exc, Refusal) else None
+
+
 def once(store, key: str, work: Callable[[], str]) -> Answer:
-    """Run work with the request's key; a Refusal is an answer too (nothing was stored with it)."""
-    try:
-        raw, replayed = store.once(key, lambda: json.dumps({"text": work()}))
-    except Refusal as exc:
-        raw, replayed = store.remember(key, json.dumps({"text": str(exc), "refused": True}))
+    """Run work with the request's key; a Refusal is an answer too (what work wrote is undone, and
+    the refusal is stored with the key in the same transaction)."""
+    raw, replayed = store.once(key, lambda: json.dumps({"text": work()}), _refusal)
     data = json.loads(raw)
     return Answer(data["text"], bool(data.get("refused")), replayed)
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.channels import Channels
 from bot.config import BotConfig
@@ -105,6 +106,7 @@ class Deps:
     zones: Zones = field(init=False)
     channels: Channels = field(init=False)
     commands: Commands = field(init=False)  # set by the app factory
+    caches: dict[str, Any] = field(default_factory=dict)  # what a ceremony keeps in the process, by name
 
     def __post_init__(self) -> None:
         self.zones = Zones(self.store)

@@ -128,6 +128,39 @@ def test_cluster_answers_what_the_cli_shows(bot):
     assert "HTTP 503" in answer.text and "HTTP 503" in "\n".join(shown)
 
 
+def test_a_new_check_is_answered_within_the_documented_interval(bot, tmp_path):
+    """The commands keep the newest check in the process: a report file `mlhub clusters check
+    --save` replaced is answered from at once; a check another replica stored, within
+    watch.FRESH seconds (and not read from the store on every command before that)."""
+    now = [100.0]
+    bot.deps.caches[watch.KEY] = watch.Seen(monotonic=lambda: now[0])
+    state = bot.deps.config.hub.state_dir
+
+    def pipelines_on_staging() -> str:
+        answer = bot.command(PRIYA, "/platform", "cluster staging-eu")
+        assert answer.status == 200
+        return next(line for line in answer.text.splitlines() if "*Kubeflow Pipelines*" in line)
+
+    assert "HTTP" not in pipelines_on_staging()  # no check yet
+    saved_report(state)  # the CLI's check, saved to the state folder
+    assert "down (HTTP 503, 2026-11-23 08:55 UTC)" in pipelines_on_staging()  # the next command: no interval
+    newer = health.Report(dt.datetime(2026, 11, 23, 9, 5, tzinfo=dt.UTC), 5.0, (
+        health.Result("staging-eu", "staging", "kubeflow-pipelines",
+                      "https://kubeflow.staging-eu.ml.corp.example/pipeline/apis/v2beta1/healthz",
+                      health.Status.up, "HTTP 200", 200, 0.02),))
+    replica = Store(bot.deps.config.db_url, migrate=False)  # another process on the same store
+    try:
+        replica.save_snapshot(watch.KEY, watch.Watch(newer).to_json())
+    finally:
+        replica.engine.dispose()
+    now[0] += watch.FRESH - 0.1
+    assert "down (HTTP 503" in pipelines_on_staging()  # read from the store less than FRESH ago
+    now[0] += 0.1
+    assert "up (HTTP 200, 2026-11-23 09:05 UTC)" in pipelines_on_staging()  # FRESH later: the replica's check
+    health.report_path(state).unlink()
+    assert "up (HTTP 200, 2026-11-23 09:05 UTC)" in pipelines_on_staging()  # the file gone, the stored check stays
+
+
 def test_bad_names_get_the_known_ones_and_a_usage_line(bot):
     for text, said in [
         ("where feast", "no service matches 'feast'; services are katib, kubeflow-pipelines"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.ceremonies.rfc import commands as c
 from bot.refusal import Refusal
@@ -159,8 +160,8 @@ def test_the_live_message_stays_within_slack_limits_however_long_the_concerns(bo
     ephemeral(bot.command(HANNAH, "/rfc", "fcp 3 accept feast"))
     for i in range(40):  # long names, many of them: the concerns section would pass 3,000 characters
         ephemeral(bot.command(SOFIA, "/rfc", f"concern 3 {'x' * 50}-{i} non-blocking"))
-    bot.slack.wait_for("chat.update", 40)
-    bot.slack.quiet(0.5)
+    bot.slack.wait_for("chat.update")  # the updates coalesce (bot.coalesce): a few for the 40 concerns
+    bot.slack.quiet(0.5, timeout=40)
     assert bot.slack.failed() == []
     section = live_message(bot)["blocks"][1]["text"]["text"]
     assert len(section) <= 3000 and section.endswith("…")
@@ -226,3 +227,38 @@ def test_commands_parse_alone():
         else:
             raise AssertionError(bad)
     assert FcpState("running") is FcpState.running
+
+
+def test_a_burst_of_changes_updates_the_live_message_a_few_times_and_last_with_all_of_them(bot):
+    """A sign-off (the button) and 24 concerns at once, Slack answering in 0.1 s: every change is
+    stored and answered, the live message is updated fewer times than there were changes (a
+    follow-up asked for during a sync waits, and the next sync covers all of them), and the last
+    update shows every change."""
+    to_review(bot)
+    ephemeral(bot.command(HANNAH, "/rfc", "fcp 3 accept feast"))
+    wait_until(lambda: bot.deps.store.fcp(3).ts)
+    bot.slack.quiet(0.5)
+    updates_before = len(bot.slack.sent("chat.update"))
+    bot.slack.latency = 0.1
+    names = [f"burst-{i:02d}" for i in range(24)]
+    burst = [rq.click(bot.slack, SOFIA, "sig-pipelines", live_message(bot)["ts"], "rfc_approve", "3")]
+    burst += [rq.command(bot.slack, (HANNAH, SOFIA)[i % 2], "/rfc", f"concern 3 {name} non-blocking", "sig-pipelines")
+              for i, name in enumerate(names)]
+    with ThreadPoolExecutor(len(burst)) as pool:
+        answers = list(pool.map(bot.send, burst))
+    assert (answers[0].status, answers[0].body) == (200, "")  # the button answers through the response URL
+    assert [ephemeral(a) for a in answers[1:]] == [f"Concern `{n}` raised on RFC 0003." for n in names]
+    wait_until(lambda: "Signed off RFC 0003. Quorum is met: the clock runs." in responses(bot))
+    bot.slack.quiet(1.0, timeout=60)
+
+    fcp = bot.deps.store.fcp(3).fcp
+    assert fcp.signoffs == {"hannah-okafor", "sofia-martins"}
+    assert sorted(c.name for c in fcp.concerns) == names
+    updates = [c for c in bot.slack.calls if c.method == "chat.update"][updates_before:]
+    assert updates and all(c.ok for c in updates), [c.answer for c in updates]
+    assert len(updates) < len(burst), len(updates)  # 25 before coalescing; 3 in a run here
+    last = updates[-1].args
+    section = last["blocks"][1]["text"]["text"]
+    assert all(f"`{n}`" in section for n in names) and "Sofia Martins" in section.split("*Missing:*")[0]
+    assert live_message(bot)["blocks"][1]["text"]["text"] == section  # what Slack shows now
+    assert bot.slack.failed() == []

@@ -230,3 +230,13 @@ def test_a_request_is_answered_once_and_a_refusal_is_an_answer_too(store):
     assert delivery.once(store, "cmd:2", refuse) == delivery.Answer("no", refused=True)
     assert len(store.notes("2026-12-01")) == 1  # what ran before the refusal was rolled back
     assert delivery.once(store, "cmd:2", work).replayed and len(calls) == 1
+
+    def crash():  # not a refusal: nothing is kept, not even the key, so that Slack's retry does it
+        store.add_note("n-crash", "2026-12-01", "decision", "z", "me")
+        raise RuntimeError("the process failed mid-way")
+
+    with pytest.raises(RuntimeError):
+        delivery.once(store, "cmd:3", crash)
+    assert store.first_answer("cmd:3") is None and len(store.notes("2026-12-01")) == 1
+    assert delivery.once(store, "cmd:3", work) == delivery.Answer("done") and len(calls) == 2
+    assert [n["id"] for n in store.notes("2026-12-01")] == ["n1", "n2"]

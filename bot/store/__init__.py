@@ -46,6 +46,12 @@ FILINGS = select(filings).order_by(filings.c.number)
 FILING = select(filings).where(filings.c.number == bindparam("number"))
 FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
 ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
+# a write's request key: claimed first, its answer written with the change (values given at execution:
+# values() with literals costs a statement build and a cache key on every call, more than the write)
+REQUEST_CLAIM = insert(requests).values(key=bindparam("key"), answer=None, created=bindparam("created"))
+REQUEST_ANSWER = update(requests).where(requests.c.key == bindparam("k")).values(answer=bindparam("answer"))
+FIRST_ANSWER = select(requests.c.answer).where(requests.c.key == bindparam("key"))
+SNAPSHOT = select(snapshots.c.data).where(snapshots.c.key == bindparam("key"))
 
 
 @dataclass(frozen=True)
@@ -73,17 +79,29 @@ class FcpRow:
 class Store(Database):
     # --- requests: the first answer, for redeliveries -----------------------------------------------
 
-    def once(self, key: str, work: Callable[[], str]) -> tuple[str, bool]:
+    def once(self, key: str, work: Callable[[], str],
+             refused: Callable[[Exception], str | None] = lambda exc: None) -> tuple[str, bool]:
         """Run work (its queries join this transaction) with the request's key claimed first, and
         store its answer with it: (answer, False). A redelivery, here or in another process, gets
         the first answer and changes nothing: (first answer, True). A delivery arriving while the
-        first is under way waits for it (PostgreSQL: on the key's row; SQLite: the write lock)."""
+        first is under way waits for it (PostgreSQL: on the key's row; SQLite: the write lock).
+        When work raises and refused(exception) is an answer (a refusal), what work wrote is undone
+        (a savepoint) and that answer is stored with the key in the same transaction."""
         for _ in range(3):
             try:
                 with self._begin() as conn:
-                    conn.execute(insert(requests).values(key=key, answer=None, created=self.clock()))
-                    answer = work()
-                    conn.execute(update(requests).where(requests.c.key == key).values(answer=answer))
+                    conn.execute(REQUEST_CLAIM, {"key": key, "created": self.clock()})
+                    conn.exec_driver_sql("SAVEPOINT work")  # SQL's own: both databases, no round of SQLAlchemy's
+                    try:
+                        answer = work()
+                    except Exception as exc:
+                        refusal = refused(exc)
+                        if refusal is None:
+                            raise
+                        answer = refusal
+                        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT work")
+                    conn.exec_driver_sql("RELEASE SAVEPOINT work")
+                    conn.execute(REQUEST_ANSWER, {"k": key, "answer": answer})
                 return answer, False
             except IntegrityError:
                 first = self.first_answer(key)
@@ -92,16 +110,9 @@ class Store(Database):
                 # not the key: a conflict on the state itself; once more, on the state as it is now
         raise RuntimeError(f"request {key} conflicted three times")
 
-    def remember(self, key: str, answer: str) -> tuple[str, bool]:
-        """Store an answer that changed nothing (a refusal) as the first answer, unless one is there."""
-        if self._insert_once(requests, key=key, answer=answer, created=self.clock()):
-            return answer, False
-        first = self.first_answer(key)
-        return (first, True) if first is not None else (answer, False)
-
     def first_answer(self, key: str) -> str | None:
         with self._read() as conn:
-            return conn.execute(select(requests.c.answer).where(requests.c.key == key)).scalar()
+            return conn.execute(FIRST_ANSWER, {"key": key}).scalar()
 
     # --- claims on effects outside the store (Slack posts), with leases -----------------------------
 
@@ -401,7 +412,7 @@ class Store(Database):
 
     def snapshot(self, key: str) -> dict | None:
         with self._read() as conn:
-            row = conn.execute(select(snapshots.c.data).where(snapshots.c.key == key)).scalar()
+            row = conn.execute(SNAPSHOT, {"key": key}).scalar()
         return json.loads(row) if row else None
 
     def save_snapshot(self, key: str, data: dict) -> None:

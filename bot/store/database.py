@@ -25,6 +25,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0007"
 Clock = Callable[[], dt.datetime]
 INSERTS: dict = {}  # a table's INSERT ... ON CONFLICT DO NOTHING, parameters given at execution
+UPSERTS: dict = {}  # a table's INSERT ... ON CONFLICT DO UPDATE of some columns, likewise
 _local_locks: dict[str, threading.Lock] = {}
 
 
@@ -200,6 +201,12 @@ class Database:
             return conn.execute(statement, values).first() is not None  # (rowcount is -1 on psycopg here)
 
     def _upsert(self, table, key, key_value, **values) -> None:
-        statement = self._insert(table).values({key.name: key_value, **values})
+        """Insert a row or update the columns given; the statement built once per table and columns."""
+        shape = (self.engine.dialect.name, table.name, key.name, *sorted(values))
+        statement = UPSERTS.get(shape)
+        if statement is None:
+            insert = self._insert(table)
+            statement = UPSERTS.setdefault(shape, insert.on_conflict_do_update(
+                index_elements=[key], set_={name: insert.excluded[name] for name in values}))
         with self._begin() as conn:
-            conn.execute(statement.on_conflict_do_update(index_elements=[key], set_=values))
+            conn.execute(statement, {key.name: key_value, **values})

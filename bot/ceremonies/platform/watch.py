@@ -9,8 +9,12 @@ import datetime as dt
 import json
 import logging
 import math
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 
@@ -24,6 +28,7 @@ log = logging.getLogger("mlhub.bot.clusters")
 KEY = "clusters-health"  # the store's snapshot and lock
 GRACE = dt.timedelta(hours=1)  # as the scheduler's jobs: an older post is recorded as missed, not flooded
 CONCURRENCY = 8
+FRESH = 2.0  # seconds a process answers from the stored check it read, before reading the store again
 
 
 class PostState(StrEnum):
@@ -80,9 +85,50 @@ def load(store) -> Watch:
         return Watch(None)
 
 
+class Seen:
+    """The newest report as the commands answer from it, kept in the process instead of read and
+    decoded on every command: the store's check re-read at most every FRESH seconds (a check runs
+    once per interval, minutes apart; this process's own checks are seen at once), the report file
+    of `mlhub clusters check --save` re-read as soon as it changes (its stat, a few microseconds)."""
+
+    def __init__(self, every: float = FRESH, monotonic: Callable[[], float] = time.monotonic):
+        self.every, self.monotonic = every, monotonic
+        self._lock = threading.Lock()
+        self._stored: tuple[float, health.Report | None] | None = None  # (read at, monotonic; report)
+        self._file: tuple[tuple[int, int, int] | None, health.Report | None] = ((-1, -1, -1), None)
+
+    def stored(self, store) -> health.Report | None:
+        with self._lock:
+            if self._stored is None or self.monotonic() - self._stored[0] >= self.every:
+                self._stored = (self.monotonic(), load(store).report)
+            return self._stored[1]
+
+    def saved(self, report: health.Report) -> None:
+        """This process stored a new check."""
+        with self._lock:
+            self._stored = (self.monotonic(), report)
+
+    def filed(self, state_dir: Path) -> health.Report | None:
+        try:
+            st = health.report_path(state_dir).stat()
+            stamp: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if stamp != self._file[0]:  # read after the stat: a newer file is read again next time
+                self._file = (stamp, health.load(state_dir) if stamp else None)
+            return self._file[1]
+
+
+def seen(deps) -> Seen:
+    """The process's Seen (one per Deps)."""
+    return deps.caches.get(KEY) or deps.caches.setdefault(KEY, Seen())
+
+
 def latest(deps) -> health.Report | None:
     """The newest report: the bot's (shared by every replica) or one `mlhub clusters check --save` kept."""
-    found = [r for r in (load(deps.store).report, health.load(deps.config.hub.state_dir)) if r]
+    cache = seen(deps)
+    found = [r for r in (cache.stored(deps.store), cache.filed(deps.config.hub.state_dir)) if r]
     return max(found, key=lambda r: r.checked_at) if found else None
 
 
@@ -113,6 +159,7 @@ def _run(deps, watch: Watch, now: dt.datetime) -> tuple[health.Report, Watch]:
                 for c in changes(watch.report, report, hub))
     watch = Watch(report, watch.posts + new)
     deps.store.save_snapshot(KEY, watch.to_json())  # the transitions are recorded before any is posted
+    seen(deps).saved(report)
     try:
         health.save(report, cfg.hub.state_dir)  # the site's clusters page reads this copy
     except OSError as exc:

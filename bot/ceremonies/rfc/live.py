@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 
 from bot.blocks import fcp_message
+from bot.coalesce import Coalesced
 from bot.deps import Deps
 from bot.mrkdwn import clip, safe
 from bot.publishing import Desk, finish
@@ -88,9 +89,16 @@ def wanted(fcp: rules.Fcp, today: dt.date, decided_on: str | None) -> dict:
     return {}
 
 
-def sync(deps: Deps, client, number: int) -> None:
-    with deps.store.lock(f"rfc-sync-{number}"):
-        _sync(deps, client, number)
+def sync(deps: Deps, client, number: int) -> bool:
+    """Make the branch and the live message match the store, after a change was committed; a burst
+    of changes to one RFC coalesces (bot.coalesce). True if this call ran the sync."""
+    runs = deps.caches.get("rfc-sync") or deps.caches.setdefault("rfc-sync", Coalesced())
+
+    def work() -> None:
+        with deps.store.lock(f"rfc-sync-{number}"):
+            _sync(deps, client, number)
+
+    return runs.run(str(number), work)
 
 
 def _sync(deps: Deps, client, number: int) -> None:
