@@ -117,7 +117,7 @@ def cpu_costs(rounds: int = 5, n: int = 300) -> list[tuple[str, float]]:
                     best[key] = min(best.get(key, cost), cost)
         finally:
             # the forms' follow-ups still queued (thousands of views.open, rate-limited by the double's
-            # tier 4) would keep the process alive for half an hour: they are not what is measured
+            # tier 4) would keep the process alive for over 10 minutes: they are not what is measured
             bot.deps.commands.pool.shutdown(wait=False, cancel_futures=True)
             bot.slack.quiet(1.0, timeout=120)
             bot.stop()

@@ -53,3 +53,37 @@ def test_a_failed_run_covers_nothing():
             first.result()
         assert second.result() is True
     assert calls == ["failed", "ran"]
+
+
+def test_a_waiter_covered_by_a_failed_run_runs_itself_or_hears_the_failure():
+    """Two follow-ups wait behind a slow run; the first of them to run fails: the other's change is
+    then shown by a run of its own, or its caller hears the failure (a reviewer's case: with a
+    failed run counted as covering, the other's change was silently never shown)."""
+    runs, calls = Coalesced(), []
+    first_in, release = threading.Event(), threading.Event()
+
+    def slow_ok():
+        calls.append("first")
+        first_in.set()
+        release.wait(5)
+
+    def fails():
+        calls.append("fails")
+        raise RuntimeError("Slack said no")
+
+    with ThreadPoolExecutor(3) as pool:
+        a = pool.submit(runs.run, "k", slow_ok)
+        assert first_in.wait(5)
+        b = pool.submit(runs.run, "k", fails)
+        time.sleep(0.1)  # asks 2 and 3 while run 1 is running
+        c = pool.submit(runs.run, "k", lambda: calls.append("ran"))
+        time.sleep(0.1)
+        release.set()
+        assert a.result() is True
+        outcomes: list[object] = []
+        for f in (b, c):
+            try:
+                outcomes.append(f.result())
+            except RuntimeError:
+                outcomes.append("raised")
+    assert "ran" in calls or outcomes[1] == "raised", (calls, outcomes)

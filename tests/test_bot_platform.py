@@ -161,6 +161,29 @@ def test_a_new_check_is_answered_within_the_documented_interval(bot, tmp_path):
     assert "up (HTTP 200, 2026-11-23 09:05 UTC)" in pipelines_on_staging()  # the file gone, the stored check stays
 
 
+def test_a_report_file_replaced_with_the_same_stat_is_read_again_within_the_interval(bot):
+    """Two saves within one tick of the file system's clock, of the same size, on the same inode,
+    look alike to a stat: the file is read again FRESH seconds after it was read in any case."""
+    now = [100.0]
+    bot.deps.caches[watch.KEY] = watch.Seen(monotonic=lambda: now[0])
+    state = bot.deps.config.hub.state_dir
+    saved_report(state)
+    answer = bot.command(PRIYA, "/platform", "cluster staging-eu")
+    assert answer.status == 200 and "down (HTTP 503" in answer.text
+    path = health.report_path(state)
+    before = path.stat()
+    text = path.read_bytes()
+    assert text.count(b"503") >= 1
+    with open(path, "r+b") as f:  # in place: same inode, same size
+        f.write(text.replace(b"503", b"502"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime
+    assert (path.stat().st_ino, path.stat().st_mtime_ns, path.stat().st_size) == \
+        (before.st_ino, before.st_mtime_ns, before.st_size)
+    now[0] += watch.FRESH
+    answer = bot.command(PRIYA, "/platform", "cluster staging-eu")
+    assert answer.status == 200 and "down (HTTP 502" in answer.text, answer.text
+
+
 def test_bad_names_get_the_known_ones_and_a_usage_line(bot):
     for text, said in [
         ("where feast", "no service matches 'feast'; services are katib, kubeflow-pipelines"),

@@ -89,13 +89,16 @@ class Seen:
     """The newest report as the commands answer from it, kept in the process instead of read and
     decoded on every command: the store's check re-read at most every FRESH seconds (a check runs
     once per interval, minutes apart; this process's own checks are seen at once), the report file
-    of `mlhub clusters check --save` re-read as soon as it changes (its stat, a few microseconds)."""
+    of `mlhub clusters check --save` re-read as soon as it changes (its stat, a few microseconds),
+    and at most FRESH seconds after it was read in any case: two saves within one tick of the file
+    system's clock, of the same size, on a reused inode, have the same stat."""
 
     def __init__(self, every: float = FRESH, monotonic: Callable[[], float] = time.monotonic):
         self.every, self.monotonic = every, monotonic
         self._lock = threading.Lock()
         self._stored: tuple[float, health.Report | None] | None = None  # (read at, monotonic; report)
-        self._file: tuple[tuple[int, int, int] | None, health.Report | None] = ((-1, -1, -1), None)
+        # (stat, read at, report) of the report file
+        self._file: tuple[tuple[int, int, int] | None, float, health.Report | None] = ((-1, -1, -1), 0.0, None)
 
     def stored(self, store) -> health.Report | None:
         with self._lock:
@@ -115,9 +118,10 @@ class Seen:
         except OSError:
             stamp = None
         with self._lock:
-            if stamp != self._file[0]:  # read after the stat: a newer file is read again next time
-                self._file = (stamp, health.load(state_dir) if stamp else None)
-            return self._file[1]
+            now = self.monotonic()
+            if stamp != self._file[0] or now - self._file[1] >= self.every:  # read after the stat: a
+                self._file = (stamp, now, health.load(state_dir) if stamp else None)  # newer file is read next time
+            return self._file[2]
 
 
 def seen(deps) -> Seen:
