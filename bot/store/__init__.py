@@ -219,9 +219,8 @@ class Store(Database):
     # --- final comment periods --------------------------------------------------------------------------
 
     def fcp(self, rfc: int) -> FcpRow | None:
-        with self._read() as conn:
-            row = conn.execute(FCP, {"rfc": rfc}).mappings().first()
-        return _fcp_row(row) if row else None
+        rows = self._rows(("fcp",), lambda: FCP, {"rfc": rfc})
+        return _fcp_row(rows[0]) if rows else None
 
     def fcps(self) -> list[FcpRow]:
         with self._read() as conn:
@@ -343,8 +342,7 @@ class Store(Database):
     # --- demo proposals ---------------------------------------------------------------------------------
 
     def proposals(self) -> list[dict]:
-        with self._read() as conn:
-            return [json.loads(d) for d in conn.execute(select(demos.c.data)).scalars().all()]
+        return [json.loads(row["data"]) for row in self._rows(("proposals",), lambda: select(demos.c.data), {})]
 
     def save_proposals(self, changed: list[dict]) -> None:
         """Store several proposals in one transaction (an assignment moves them together)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import Select, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
@@ -57,16 +57,25 @@ class Prepared:
         compiled = statement.compile(dialect=dialect, column_keys=keys)
         self.sql, self.dialect = compiled.string, dialect
         self.names = compiled.positiontup  # the order of the parameters; None where they are named
-        self.convert = {name: p for name, bind in compiled.binds.items() if (p := bind.type.bind_processor(dialect))}
+        self.convert = {name: p for name, bind in compiled.binds.items()
+                        if (p := bind.type.dialect_impl(dialect).bind_processor(dialect))}
         self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        # a SELECT's columns, read as Core reads them (their result processors)
+        columns = list(statement.selected_columns) if isinstance(statement, Select) else []
+        self.keys = [c.key for c in columns]
+        self.read = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
 
     def run(self, conn: Connection, params: dict) -> list[tuple]:
-        """The rows it gave (a SELECT's, a RETURNING's), as the driver gives them."""
+        """The rows it gave (a SELECT's, converted as Core converts them; a RETURNING's, as the
+        driver gives them)."""
         values = {k: (self.convert[k](v) if k in self.convert else v) for k, v in (self.fixed | params).items()}
         cur = conn.connection.cursor()
         try:
             cur.execute(self.sql, values if self.names is None else [values[n] for n in self.names])
-            return cur.fetchall() if cur.description else []
+            rows = cur.fetchall() if cur.description else []
+            if any(self.read):
+                rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(self.read, row)) for row in rows]
+            return rows
         except self.dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(self.sql, values, exc, self.dialect.loaded_dbapi.Error) from exc
         finally:
@@ -240,6 +249,12 @@ class Database:
     def _run(self, conn: Connection, shape: tuple, build: Callable[[], object], params: dict) -> list[tuple]:
         """Run a statement built once per shape (its name, or its table and columns), prepared."""
         return self._prepared_statement(shape, build).run(conn, params)
+
+    def _rows(self, shape: tuple, build: Callable[[], object], params: dict) -> list[dict]:
+        """A SELECT built once per shape, prepared, on the reading connection: its rows by column."""
+        prepared = self._prepared_statement(shape, build)
+        with self._read() as conn:
+            return [dict(zip(prepared.keys, row)) for row in prepared.run(conn, params)]
 
     def _insert_once(self, table, **values) -> bool:
         """Insert a row unless its key is there; False when it was. Never an error, so it can run
