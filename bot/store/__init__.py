@@ -133,12 +133,12 @@ class Store(Database):
                     self._run(conn, ("request",), lambda: REQUEST, params | {"answer": answer})
                 return answer, False
             except Exception as exc:
-                answer = refused(exc)
-                if answer is None:
+                refusal = refused(exc)
+                if refusal is None:
                     raise
             with conn.begin():
-                self._run(conn, ("request",), lambda: REQUEST, params | {"answer": answer})
-            return answer, False
+                self._run(conn, ("request",), lambda: REQUEST, params | {"answer": refusal})
+            return refusal, False
 
     def first_answer(self, key: str) -> str | None:
         with self._read() as conn:

@@ -72,9 +72,10 @@ class Prepared:
         cur = conn.connection.cursor()
         try:
             cur.execute(self.sql, values if self.names is None else [values[n] for n in self.names])
-            rows = cur.fetchall() if cur.description else []
+            rows = [tuple(row) for row in cur.fetchall()] if cur.description else []
             if any(self.read):
-                rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(self.read, row)) for row in rows]
+                rows = [tuple(v if f is None or v is None else f(v) for f, v in zip(self.read, row, strict=True))
+                        for row in rows]
             return rows
         except self.dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(self.sql, values, exc, self.dialect.loaded_dbapi.Error) from exc
@@ -254,7 +255,7 @@ class Database:
         """A SELECT built once per shape, prepared, on the reading connection: its rows by column."""
         prepared = self._prepared_statement(shape, build)
         with self._read() as conn:
-            return [dict(zip(prepared.keys, row)) for row in prepared.run(conn, params)]
+            return [dict(zip(prepared.keys, row, strict=True)) for row in prepared.run(conn, params)]
 
     def _insert_once(self, table, **values) -> bool:
         """Insert a row unless its key is there; False when it was. Never an error, so it can run
