@@ -240,3 +240,38 @@ def test_a_request_is_answered_once_and_a_refusal_is_an_answer_too(store):
     assert store.first_answer("cmd:3") is None and len(store.notes("2026-12-01")) == 1
     assert delivery.once(store, "cmd:3", work) == delivery.Answer("done") and len(calls) == 2
     assert [n["id"] for n in store.notes("2026-12-01")] == ["n1", "n2"]
+
+
+def test_prepared_statements_read_and_write_what_core_does(store):
+    """The hot statements skip Core's execution (bot.store.database.Prepared): the same values go
+    in and come out as through Core (a time, a flag, JSON), and a duplicate key is Core's
+    IntegrityError, on both databases."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.store import FCP, REQUEST
+    from bot.store.tables import agenda_items
+
+    fcp = rules.Fcp(7, "sig-pipelines", ("lea-fischer",), Disposition.accept, "hannah-okafor", NOW)
+    store.save_fcp(fcp, announced=True, decided_on="2026-11-30")
+    with store.engine.connect() as conn:
+        core = dict(conn.execute(FCP, {"rfc": 7}).mappings().one())
+    prepared = store._rows(("fcp",), lambda: FCP, {"rfc": 7})
+    assert prepared == [core] and core["announced"] is True and isinstance(core["updated"], dt.datetime)
+    assert store.fcp(7).fcp == fcp and store.fcp(7).announced and store.fcp(8) is None
+
+    assert store.add_agenda_item("k1", "2026-12-01", "slack", "an item") is True
+    assert store.add_agenda_item("k1", "2026-12-01", "slack", "again") is False  # the key is there
+    with store.engine.connect() as conn:
+        row = conn.execute(agenda_items.select()).mappings().one()
+    assert (row["text"], row["link"], row["created"].replace(tzinfo=dt.UTC)) == ("an item", None, NOW)
+
+    with store._begin() as conn:
+        store._run(conn, ("request",), lambda: REQUEST, {"key": "k", "answer": "a", "created": NOW})
+    with pytest.raises(IntegrityError), store._begin() as conn:
+        store._run(conn, ("request",), lambda: REQUEST, {"key": "k", "answer": "b", "created": NOW})
+    assert store.first_answer("k") == "a"
+    with store.engine.begin() as conn:  # stored as Core stores it: SQL compares and orders them alike
+        conn.execute(REQUEST, {"key": "core", "answer": "c", "created": NOW})
+        same = conn.execute(text("SELECT COUNT(*) FROM requests WHERE created = "
+                                 "(SELECT created FROM requests WHERE key = 'core')")).scalar()
+    assert same == 2

@@ -46,8 +46,10 @@ FILINGS = select(filings).order_by(filings.c.number)
 FILING = select(filings).where(filings.c.number == bindparam("number"))
 FCP = select(fcps).where(fcps.c.rfc == bindparam("rfc"))
 ZONES = select(slack_users).where(slack_users.c.user_id.in_(bindparam("users", expanding=True)))
-# a write's request key: claimed first, its answer written with the change (values given at execution:
-# values() with literals costs a statement build and a cache key on every call, more than the write)
+# a write's request key with its answer, written with the change (values given at execution: values()
+# with literals costs a statement build and a cache key on every call, more than the write); on
+# PostgreSQL claimed first and answered at the end
+REQUEST = insert(requests).values(key=bindparam("key"), answer=bindparam("answer"), created=bindparam("created"))
 REQUEST_CLAIM = insert(requests).values(key=bindparam("key"), answer=None, created=bindparam("created"))
 REQUEST_ANSWER = update(requests).where(requests.c.key == bindparam("k")).values(answer=bindparam("answer"))
 FIRST_ANSWER = select(requests.c.answer).where(requests.c.key == bindparam("key"))
@@ -81,17 +83,20 @@ class Store(Database):
 
     def once(self, key: str, work: Callable[[], str],
              refused: Callable[[Exception], str | None] = lambda exc: None) -> tuple[str, bool]:
-        """Run work (its queries join this transaction) with the request's key claimed first, and
-        store its answer with it: (answer, False). A redelivery, here or in another process, gets
-        the first answer and changes nothing: (first answer, True). A delivery arriving while the
-        first is under way waits for it (PostgreSQL: on the key's row; SQLite: the write lock).
-        When work raises and refused(exception) is an answer (a refusal), what work wrote is undone
-        (a savepoint) and that answer is stored with the key in the same transaction."""
+        """Run work (its queries join one transaction) and store the request's key with its answer
+        in that transaction: (answer, False). A redelivery, here or in another process, gets the
+        first answer and changes nothing: (first answer, True). A delivery arriving while the first
+        is under way waits for it. When work raises and refused(exception) is an answer (a
+        refusal), what work wrote is undone and that answer is stored with the key instead."""
+        if self.queued:
+            return self._once_queued(key, work, refused)
+        # PostgreSQL: the key claimed first, so that a concurrent delivery waits on its row before
+        # its work starts; a refusal undoes the work to a savepoint, in the same transaction
         for _ in range(3):
             try:
                 with self._begin() as conn:
                     conn.execute(REQUEST_CLAIM, {"key": key, "created": self.clock()})
-                    conn.exec_driver_sql("SAVEPOINT work")  # SQL's own: both databases, no round of SQLAlchemy's
+                    conn.exec_driver_sql("SAVEPOINT work")
                     try:
                         answer = work()
                     except Exception as exc:
@@ -109,6 +114,31 @@ class Store(Database):
                     return first, True
                 # not the key: a conflict on the state itself; once more, on the state as it is now
         raise RuntimeError(f"request {key} conflicted three times")
+
+    def _once_queued(self, key: str, work: Callable[[], str],
+                     refused: Callable[[Exception], str | None]) -> tuple[str, bool]:
+        """SQLite: the write lock, held from the key's lookup to the commit of its answer, keeps
+        every other writer out, so the key is looked up first and stored with its answer at the end
+        (two statements fewer than claiming it first, with no savepoint: the lock's holder spends
+        less time holding it). A refusal rolls the work back and stores the key with the refusal
+        in a second transaction, before the lock is let go."""
+        with self.engine.connect() as conn, self._queued(), self._holding(conn):
+            first = self._run(conn, ("first answer",), lambda: FIRST_ANSWER, {"key": key})
+            if first:
+                return first[0][0], True
+            params = {"key": key, "created": self.clock()}
+            try:
+                with conn.begin():
+                    answer = work()
+                    self._run(conn, ("request",), lambda: REQUEST, params | {"answer": answer})
+                return answer, False
+            except Exception as exc:
+                refusal = refused(exc)
+                if refusal is None:
+                    raise
+            with conn.begin():
+                self._run(conn, ("request",), lambda: REQUEST, params | {"answer": refusal})
+            return refusal, False
 
     def first_answer(self, key: str) -> str | None:
         with self._read() as conn:
@@ -189,9 +219,8 @@ class Store(Database):
     # --- final comment periods --------------------------------------------------------------------------
 
     def fcp(self, rfc: int) -> FcpRow | None:
-        with self._read() as conn:
-            row = conn.execute(FCP, {"rfc": rfc}).mappings().first()
-        return _fcp_row(row) if row else None
+        rows = self._rows(("fcp",), lambda: FCP, {"rfc": rfc})
+        return _fcp_row(rows[0]) if rows else None
 
     def fcps(self) -> list[FcpRow]:
         with self._read() as conn:
@@ -313,8 +342,7 @@ class Store(Database):
     # --- demo proposals ---------------------------------------------------------------------------------
 
     def proposals(self) -> list[dict]:
-        with self._read() as conn:
-            return [json.loads(d) for d in conn.execute(select(demos.c.data)).scalars().all()]
+        return [json.loads(row["data"]) for row in self._rows(("proposals",), lambda: select(demos.c.data), {})]
 
     def save_proposals(self, changed: list[dict]) -> None:
         """Store several proposals in one transaction (an assignment moves them together)."""
