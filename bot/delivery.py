@@ -58,7 +58,7 @@ def _refusal(exc: Exception) -> str | None:
 
 def once(store, key: str, work: Callable[[], str]) -> Answer:
     """Run work with the request's key; a Refusal is an answer too (what work wrote is undone, and
-    the refusal is stored with the key in the same transaction)."""
+    the refusal is stored with the key before a redelivery can run: Store.once)."""
     raw, replayed = store.once(key, lambda: json.dumps({"text": work()}), _refusal)
     data = json.loads(raw)
     return Answer(data["text"], bool(data.get("refused")), replayed)

@@ -4,9 +4,12 @@ from the hand-written migrations' schema), named locks across processes, and the
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import multiprocessing
+import os
 import threading
+import time
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -257,6 +260,7 @@ def test_prepared_statements_read_and_write_what_core_does(store):
         core = dict(conn.execute(FCP, {"rfc": 7}).mappings().one())
     prepared = store._rows(("fcp",), lambda: FCP, {"rfc": 7})
     assert prepared == [core] and core["announced"] is True and isinstance(core["updated"], dt.datetime)
+    assert [type(v) for v in prepared[0].values()] == [type(v) for v in core.values()]  # True, not 1
     assert store.fcp(7).fcp == fcp and store.fcp(7).announced and store.fcp(8) is None
 
     assert store.add_agenda_item("k1", "2026-12-01", "slack", "an item") is True
@@ -275,3 +279,41 @@ def test_prepared_statements_read_and_write_what_core_does(store):
         same = conn.execute(text("SELECT COUNT(*) FROM requests WHERE created = "
                                  "(SELECT created FROM requests WHERE key = 'core')")).scalar()
     assert same == 2
+
+
+def test_writers_queued_on_sqlite_leave_the_readers_their_connections(tmp_path):
+    """On SQLite every writer queues on the write lock (threads, then processes). While another
+    process holds it (a slow writer), the writers queued here must not take every pooled connection:
+    a read does not wait for a writer (WAL), and before the writers' checkout moved ahead of the
+    lock, 15 queued writers made it wait for the pool (QueuePool's 30 s timeout, then an error)."""
+    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite'}", clock=lambda: NOW)
+    store.save_fcp(rules.Fcp(7, "sig-pipelines", ("lea-fischer",), Disposition.accept, "hannah-okafor", NOW))
+    fd = os.open(f"{store.path}.write.lock", os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # its own open file: held as another process holds it
+    errors: list[Exception] = []
+
+    def write(i: int) -> None:
+        try:
+            store.once(f"k{i}", lambda: "done")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=write, args=(i,)) for i in range(20)]
+    read: list = []
+    reader = threading.Thread(target=lambda: read.append(store.fcp(7)))
+    try:
+        for w in writers:
+            w.start()
+        time.sleep(0.5)  # the writers queue (were some still starting, the read could only pass)
+        reader.start()
+        reader.join(10)
+        done_while_held = not reader.is_alive()
+    finally:
+        os.close(fd)  # lets the writers through
+    reader.join()
+    for w in writers:
+        w.join()
+    assert done_while_held, "a read waited for the writers queued on the write lock"
+    assert read[0].fcp.rfc == 7 and errors == []
+    assert [store.first_answer(f"k{i}") for i in range(20)] == ["done"] * 20
+    store.engine.dispose()

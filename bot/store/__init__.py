@@ -122,7 +122,7 @@ class Store(Database):
         (two statements fewer than claiming it first, with no savepoint: the lock's holder spends
         less time holding it). A refusal rolls the work back and stores the key with the refusal
         in a second transaction, before the lock is let go."""
-        with self.engine.connect() as conn, self._queued(), self._holding(conn):
+        with self._writers.connect() as conn, self._queued(), self._holding(conn):
             first = self._run(conn, ("first answer",), lambda: FIRST_ANSWER, {"key": key})
             if first:
                 return first[0][0], True

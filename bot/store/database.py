@@ -104,8 +104,15 @@ class Database:
             locks = self._lock_engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4,
                                                       pool_timeout=300)
             event.listen(self.engine, "engine_disposed", lambda _: locks.dispose())  # one dispose() for both
+        # the writers' connections: SQLite's writers wait for the write lock holding one (the pool's
+        # checkout is outside the lock), so they come from a pool of their own, which never runs
+        # out: a dozen queued writers must not take the connections the readers need (a read never
+        # waits for a writer in WAL mode) nor time out waiting for one
+        self._writers: SqlEngine = self.engine
+        if self.path is not None:
+            writers = self._writers = create_engine(url, pool_size=8, max_overflow=-1)
+            event.listen(self.engine, "engine_disposed", lambda _: writers.dispose())
         if self.engine.dialect.name == "sqlite":
-            @event.listens_for(self.engine, "connect")
             def _pragmas(dbapi_conn, _):  # WAL: readers do not block the writer
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
@@ -114,6 +121,8 @@ class Database:
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.execute("PRAGMA busy_timeout=10000")
                 cur.close()
+            for engine in {self.engine, self._writers}:
+                event.listen(engine, "connect", _pragmas)
         self._write_thread_lock = threading.Lock()
         self._prepared: dict[tuple, Prepared] = {}
         self._tx = threading.local()  # the transaction this thread has open, which queries join
@@ -207,8 +216,9 @@ class Database:
         if conn is not None:
             yield conn
             return
-        # the pool's checkout and return outside the queue: only the transaction holds it
-        with self.engine.connect() as conn, self._queued(), conn.begin(), self._holding(conn):
+        # the pool's checkout and return outside the queue: only the transaction holds it (the
+        # writers' own pool: a queued writer holds a connection while it waits)
+        with self._writers.connect() as conn, self._queued(), conn.begin(), self._holding(conn):
             yield conn
 
     @property
