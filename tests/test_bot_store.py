@@ -274,6 +274,12 @@ def test_prepared_statements_read_and_write_what_core_does(store):
     with pytest.raises(IntegrityError), store._begin() as conn:
         store._run(conn, ("request",), lambda: REQUEST, {"key": "k", "answer": "b", "created": NOW})
     assert store.first_answer("k") == "a"
+    from bot.store import REQUEST_CLAIM, ZONES
+    from bot.store.database import Prepared
+
+    for unpreparable in (REQUEST_CLAIM, ZONES):  # a literal value; an IN (...) of a list
+        with pytest.raises(ValueError, match="only a statement whose every parameter"):
+            Prepared(unpreparable, store.engine.dialect)
     with store.engine.begin() as conn:  # stored as Core stores it: SQL compares and orders them alike
         conn.execute(REQUEST, {"key": "core", "answer": "c", "created": NOW})
         same = conn.execute(text("SELECT COUNT(*) FROM requests WHERE created = "
@@ -317,3 +323,23 @@ def test_writers_queued_on_sqlite_leave_the_readers_their_connections(tmp_path):
     assert read[0].fcp.rfc == 7 and errors == []
     assert [store.first_answer(f"k{i}") for i in range(20)] == ["done"] * 20
     store.engine.dispose()
+
+
+def test_an_outbox_file_from_before_moves_into_the_store_once(tmp_path):
+    """Older versions kept the outbox in a file of its own: its entries move into the store's
+    outbox at the first start (through the store's queued writers), the file is renamed, and a
+    second start moves nothing."""
+    from bot.run import outbox_of
+    from mlhub.publish.outbox import Outbox
+
+    old = Outbox(tmp_path / "outbox.sqlite")
+    ids = [old.add("rfc", {"n": n}).id for n in range(3)]
+    old.engine.dispose()
+    store = Store(str(tmp_path / "bot.sqlite"), clock=lambda: NOW)
+    try:
+        box = outbox_of(store, tmp_path)
+        assert sorted(e.id for e in box.entries()) == sorted(ids)
+        assert not (tmp_path / "outbox.sqlite").exists() and (tmp_path / "outbox.sqlite.imported").exists()
+        assert len(outbox_of(store, tmp_path).entries()) == 3  # nothing moved twice
+    finally:
+        store.engine.dispose()

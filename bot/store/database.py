@@ -59,7 +59,11 @@ class Prepared:
         self.names = compiled.positiontup  # the order of the parameters; None where they are named
         self.convert = {name: p for name, bind in compiled.binds.items()
                         if (p := bind.type.dialect_impl(dialect).bind_processor(dialect))}
-        self.fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        # every parameter given at execution, one value each: a literal in the statement or an
+        # IN (...) of a list is Core's own work, not done here
+        if not all(bind.required and not bind.expanding for bind in compiled.binds.values()):
+            raise ValueError(f"only a statement whose every parameter is one value given at execution can be "
+                             f"prepared: {self.sql}")
         # a SELECT's columns, read as Core reads them (their result processors)
         columns = list(statement.selected_columns) if isinstance(statement, Select) else []
         self.keys = [c.key for c in columns]
@@ -68,7 +72,7 @@ class Prepared:
     def run(self, conn: Connection, params: dict) -> list[tuple]:
         """The rows it gave (a SELECT's, converted as Core converts them; a RETURNING's, as the
         driver gives them)."""
-        values = {k: (self.convert[k](v) if k in self.convert else v) for k, v in (self.fixed | params).items()}
+        values = {k: (self.convert[k](v) if k in self.convert else v) for k, v in params.items()}
         cur = conn.connection.cursor()
         try:
             cur.execute(self.sql, values if self.names is None else [values[n] for n in self.names])

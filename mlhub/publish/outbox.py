@@ -305,7 +305,7 @@ def import_file(box: Outbox, path: Path) -> int:
     old.engine.dispose()
     for row in rows:
         try:
-            with box.engine.begin() as conn:
+            with box._begin() as conn:  # the store's: queued with every other writer
                 conn.execute(outbox.insert().values(**{**row, "owner": None, "lease_until": None}))
             moved += 1
         except IntegrityError:
