@@ -268,6 +268,11 @@ def test_prepared_statements_read_and_write_what_core_does(store):
     with store.engine.connect() as conn:
         row = conn.execute(agenda_items.select()).mappings().one()
     assert (row["text"], row["link"], row["created"].replace(tzinfo=dt.UTC)) == ("an item", None, NOW)
+    from bot.store import AGENDA_OF_DAY
+    with store.engine.connect() as conn:
+        core_agenda = [dict(r) for r in conn.execute(AGENDA_OF_DAY, {"ceremony": "ml-sync", "day": "2026-12-01"})
+                       .mappings()]
+    assert store.agenda(meeting_date="2026-12-01") == core_agenda == [dict(row)]
 
     with store._begin() as conn:
         store._run(conn, ("request",), lambda: REQUEST, {"key": "k", "answer": "a", "created": NOW})

@@ -248,13 +248,11 @@ class Store(Database):
                           outbox_id=outbox_id, text=text_)
 
     def filing(self, number: int) -> dict | None:
-        with self._read() as conn:
-            row = conn.execute(FILING, {"number": number}).mappings().first()
-        return dict(row) if row else None
+        rows = self._rows(("filing",), lambda: FILING, {"number": number})
+        return rows[0] if rows else None
 
     def filings(self) -> list[dict]:
-        with self._read() as conn:
-            return [dict(r) for r in conn.execute(FILINGS).mappings().all()]
+        return self._rows(("filings",), lambda: FILINGS, {})
 
     def set_filing_text(self, number: int, text_: str) -> None:
         with self._begin() as conn:
@@ -322,12 +320,11 @@ class Store(Database):
             conn.execute(update(agenda_items).where(agenda_items.c.key == key).values(link=link))
 
     def agenda(self, ceremony: str = "ml-sync", meeting_date: str | None = None) -> list[dict]:
+        if meeting_date:
+            return self._rows(("agenda of day",), lambda: AGENDA_OF_DAY, {"ceremony": ceremony, "day": meeting_date})
         with self._read() as conn:
-            if meeting_date:
-                rows = conn.execute(AGENDA_OF_DAY, {"ceremony": ceremony, "day": meeting_date})
-            else:
-                rows = conn.execute(select(agenda_items).where(agenda_items.c.ceremony == ceremony)
-                                    .order_by(agenda_items.c.created))
+            rows = conn.execute(select(agenda_items).where(agenda_items.c.ceremony == ceremony)
+                                .order_by(agenda_items.c.created))
             return [dict(r) for r in rows.mappings().all()]
 
     def add_note(self, note_id: str, meeting_date: str, kind: str, text_: str, by: str) -> None:
