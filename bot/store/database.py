@@ -228,7 +228,10 @@ class Database:
     @property
     def queued(self) -> bool:
         """Whether every writer, in every process, holds one lock for its whole transaction (SQLite
-        in a file): nothing can come between what a writer reads and what it writes."""
+        in a file): nothing can come between what a writer reads and what it writes, as long as
+        every write to the file goes through the store (`_begin`, `once`; reads before a
+        transaction's first write run outside any SQLite transaction). A process writing to the
+        file another way is not queued: don't."""
         return self._write_fd is not None
 
     @contextmanager
